@@ -1,0 +1,121 @@
+# The twin toolkit.  `make` builds bin/; `make check` runs every test;
+# `make check SANITIZE=1` runs them again under ASan and UBSan.
+
+.SUFFIXES:
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
+VERSION = 0.1.0
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARNFLAGS = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter
+TW_CPPFLAGS = -Ilib -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS \
+              -DTW_VERSION='"$(VERSION)"'
+LIBS = -ljansson -lcsv -lz -lm
+
+# Sanitized objects and binaries live apart, so the two builds never mix.
+ifeq ($(SANITIZE),1)
+O = build/san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+O = build/plain
+SANFLAGS =
+endif
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+OUT = $(if $(filter 1,$(SANITIZE)),$(O)/bin,bin)
+
+ALL_CFLAGS = $(WARNFLAGS) $(TW_CPPFLAGS) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS)
+
+TOOLS     = $(patsubst cmd/%.c,%,$(wildcard cmd/twin-*.c))
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRC))
+LIBA      = $(O)/libtwin.a
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCH_BIN = $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+MAN1 = $(wildcard man/*.1)
+MAN5 = $(wildcard man/*.5)
+MAN7 = $(wildcard man/*.7)
+
+all: $(patsubst %,$(OUT)/%,$(TOOLS))
+
+$(O)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(O)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(OUT)/%: $(O)/cmd/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+$(O)/bench/%: tests/bench/%.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
+
+-include $(wildcard $(O)/*/*.d)
+
+# Installs what the build and the tests need: as root with apt-get, or
+# prints the one command to run.
+deps:
+	@tests/deps.sh
+
+check: deps all $(UNIT_BIN)
+	@TWIN_BIN=$(abspath $(OUT)) UNIT_DIR=$(abspath $(O)/tests) tests/run.sh
+
+check-sanitize:
+	@$(MAKE) --no-print-directory check SANITIZE=1
+
+demo: deps all
+	@tests/demo.sh $(abspath $(OUT))
+
+bench: deps all $(BENCH_BIN)
+	@TWIN_BIN=$(abspath $(OUT)) BENCH_DIR=$(abspath $(O)/bench) tests/bench/run.sh
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	         $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+	         $(DESTDIR)$(FISHCOMPDIR)
+	for t in $(TOOLS); do \
+	  install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; \
+	  install -m 644 completions/$$t.bash $(DESTDIR)$(BASHCOMPDIR)/$$t || exit 1; \
+	  install -m 644 completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t || exit 1; \
+	  install -m 644 completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish || exit 1; \
+	done
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
+
+uninstall:
+	for t in $(TOOLS); do \
+	  rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t \
+	        $(DESTDIR)$(ZSHCOMPDIR)/_$$t $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
+	done
+	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
+	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
+	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
+
+clean:
+	rm -rf bin build
+
+.PHONY: all deps check check-sanitize demo bench install uninstall clean

@@ -1,0 +1,18 @@
+/* err.h - an error message a library call hands back to its caller.
+ *
+ * Library code never prints and never exits: a failing call fills a
+ * struct tw_err and returns -1, and the tool reports it once, where it
+ * knows the file and line.  The struct owns its text; nothing to free. */
+#ifndef TW_ERR_H
+#define TW_ERR_H
+
+struct tw_err {
+	char msg[512];
+};
+
+/* Formats the message into e (if e is not NULL) and returns -1, so that
+ * `return tw_err_set(e, "...")` both records and signals the failure. */
+int tw_err_set(struct tw_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
