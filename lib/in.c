@@ -273,6 +273,14 @@ enum tw_in_status tw_in_getline(struct tw_in *in, char **line, size_t *len,
 				in->skipping = false;
 				continue;
 			}
+			if (n > TW_IN_MAX_LINE) {  /* read whole in one gulp */
+				p[TW_IN_MAX_LINE] = '\0';
+				in->eol = "";
+				in->lineno++;
+				*line = p;
+				*len = TW_IN_MAX_LINE;
+				return TW_IN_TOOLONG;
+			}
 			in->eol = "\n";
 			if (n > 0 && p[n - 1] == '\r') {
 				n--;

@@ -287,7 +287,7 @@ void ing_emit(struct tw_ingest *g, const struct ing_sensor *s, const struct ing_
 		tw_buf_addc(b, '"');
 	}
 	if (g->o.lineage) {
-		int n = snprintf(num, sizeof num, "%lld\"", g->lineno);
+		int n = snprintf(num, sizeof num, "%lld\"", g->src_line);
 		tw_buf_add(b, g->src.p, g->src.len);
 		tw_buf_add(b, num, (size_t)n);
 	}
@@ -436,7 +436,7 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 			rc = -1;
 			break;
 		}
-		g->lineno = tw_in_lineno(in);
+		g->lineno = g->src_line = tw_in_lineno(in);
 		g->eol = tw_in_eol(in);
 		g->st.lines++;
 		g->mark = g->out->b.len;

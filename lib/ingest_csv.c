@@ -328,6 +328,7 @@ static int csv_line(struct tw_ingest *g, struct tw_err *e)
 		ing_skip(g);
 		return header(g, c, e);
 	}
+	g->src_line = c->first_line;
 	return record(g, c, text, tlen, c->first_line);
 }
 

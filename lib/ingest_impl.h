@@ -59,6 +59,7 @@ struct tw_ingest {
 	size_t len;
 	const char *eol;
 	long long lineno;
+	long long src_line;               /* what --lineage names: a record's first line */
 	struct tw_in *in;
 
 	/* The record being built: its head and where it started in out. */
