@@ -1,0 +1,239 @@
+#!/bin/sh
+# The benchmarks (make bench).
+#
+#   A. Ingest throughput: a wide CSV (1,000,000 rows x 6 sensors) through
+#      twin-ingest, through Miller's wide-to-long reshape, and through cat
+#      (the floor); peak memory of twin-ingest and Miller on 100k and 1M
+#      rows.
+#   B. The record reader: the canonical readings of A (6,000,000 NDJSON
+#      lines) through bench_record and through jq -c .
+#
+# Prints numbers and the project's goals next to them; never fails on
+# speed, but exits non-zero when a command itself fails.
+#
+# Environment: TWIN_BIN (directory of twin-ingest, default bin/),
+# BENCH_DIR (directory of gen_wide and bench_record, default
+# build/plain/bench), BENCH_ROWS (rows of the big file, default 1000000),
+# BENCH_RUNS (timed runs per command, default 3), BENCH_NO_HYPERFINE=1
+# (time with /usr/bin/time even when hyperfine is installed).
+#
+# Units: MB/s is 10^6 bytes of input per second; peak MB is the maximum
+# resident set size reported by /usr/bin/time (KiB) divided by 1024.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+TWIN_BIN=${TWIN_BIN:-$root/bin}
+BENCH_DIR=${BENCH_DIR:-$root/build/plain/bench}
+big_rows=${BENCH_ROWS:-1000000}
+runs=${BENCH_RUNS:-3}
+
+# Peers: Miller and jq are needed; /usr/bin/time (Debian package "time")
+# measures memory; hyperfine is used when it can be had.
+"$here/../deps.sh" miller jq time
+if ! command -v hyperfine >/dev/null 2>&1; then
+	"$here/../deps.sh" hyperfine 2>/dev/null ||
+		echo "note: hyperfine not available; timing with date +%s%N (median of $runs)"
+fi
+have_hyperfine=0
+if [ "${BENCH_NO_HYPERFINE:-0}" != 1 ] && command -v hyperfine >/dev/null 2>&1; then
+	have_hyperfine=1
+fi
+
+ingest=$TWIN_BIN/twin-ingest
+gen=$BENCH_DIR/gen_wide
+recbench=$BENCH_DIR/bench_record
+for f in "$ingest" "$gen"; do
+	[ -x "$f" ] || { echo "run.sh: $f not built (run make bench)" >&2; exit 2; }
+done
+case $big_rows in
+'' | *[!0-9]*) echo "run.sh: BENCH_ROWS must be a number" >&2; exit 2 ;;
+esac
+small_rows=100000
+[ "$big_rows" -le "$small_rows" ] && small_rows=$((big_rows / 10 > 0 ? big_rows / 10 : 1))
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/twin-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+sensors=temp_c,pressure_bar,rpm,current_a,vib_mm_s,flow_m3_h
+nsensors=6
+
+# --- helpers ---------------------------------------------------------------
+
+say() { printf '%s\n' "$*"; }
+step() { printf '.. %s\n' "$*"; }
+fail() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+# A word quoted for hyperfine's command-line splitting (and for sh).
+q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+# calc EXPR: floating-point arithmetic through awk.
+calc() { awk "BEGIN { printf \"%.9g\", ($1) }" </dev/null; }
+fmt() { awk -v v="$2" "BEGIN { printf \"$1\", v }" </dev/null; }
+
+# time_cmd WARMUP RUNS CMD...: wall seconds of CMD with its output to
+# /dev/null, in $secs: with hyperfine the mean of RUNS runs, else the median
+# of RUNS runs timed with date +%s%N.  A failing command fails the benchmark.
+time_cmd() {
+	warm=$1 n=$2
+	shift 2
+	if [ "$have_hyperfine" = 1 ]; then
+		cmdline=""
+		for a in "$@"; do cmdline="$cmdline $(q "$a")"; done
+		# Its warnings (outliers, very short runs) are noise here; its
+		# messages are shown only when the command fails.
+		hyperfine -N --style none --output null --warmup "$warm" --runs "$n" \
+			--export-json "$tmp/hf.json" "${cmdline# }" >"$tmp/hf.log" 2>&1 ||
+			{ cat "$tmp/hf.log" >&2; fail "command failed: $*"; }
+		secs=$(jq '.results[0].mean' "$tmp/hf.json")
+	else
+		i=0
+		while [ "$i" -lt "$warm" ]; do
+			"$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "command failed: $*"; }
+			i=$((i + 1))
+		done
+		: >"$tmp/times"
+		i=0
+		while [ "$i" -lt "$n" ]; do
+			t0=$(date +%s%N)
+			"$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "command failed: $*"; }
+			t1=$(date +%s%N)
+			calc "$((t1 - t0)) / 1e9" >>"$tmp/times"
+			echo >>"$tmp/times"
+			i=$((i + 1))
+		done
+		secs=$(sort -g "$tmp/times" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	fi
+	# Never zero: the tables divide by it.
+	secs=$(calc "$secs > 1e-6 ? $secs : 1e-6")
+}
+
+# rss_kb OUT CMD...: runs CMD once with standard output to OUT; its peak
+# resident set size in KiB in $rss.
+rss_kb() {
+	out=$1
+	shift
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" >"$out" || fail "command failed: $*"
+	rss=$(tail -n 1 "$tmp/rss")
+}
+
+mb_of_kb() { fmt '%.1f' "$(calc "$1 / 1024")"; }
+
+# --- inputs ----------------------------------------------------------------
+
+small=$tmp/wide-small.csv
+large=$tmp/wide-big.csv
+step "generating wide CSVs: $small_rows and $big_rows rows x $nsensors sensors"
+"$gen" "$small_rows" >"$small"
+"$gen" "$big_rows" >"$large"
+large_bytes=$(wc -c <"$large")
+large_mb=$(fmt '%.1f' "$(calc "$large_bytes / 1e6")")
+
+# --- A: ingest throughput --------------------------------------------------
+
+say ""
+say "Benchmark A: ingest throughput ($big_rows rows x $nsensors sensors, $large_mb MB wide CSV)"
+if [ "$have_hyperfine" = 1 ]; then
+	hf_note="hyperfine, mean of $runs runs after 1 warmup"
+else
+	hf_note="no hyperfine: median of $runs runs after 1 warmup"
+fi
+
+step "twin-ingest ($hf_note)"
+time_cmd 1 "$runs" "$ingest" "$large"
+t_ingest=$secs
+step "mlr reshape ($hf_note)"
+time_cmd 1 "$runs" mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$large"
+t_mlr=$secs
+step "cat ($hf_note)"
+time_cmd 1 "$runs" cat "$large"
+t_cat=$secs
+
+# Memory, and once the outputs themselves: the big file's readings are kept
+# for benchmark B, Miller's are only counted.
+readings=$tmp/readings.ndjson
+step "peak memory: twin-ingest and mlr on $small_rows and $big_rows rows; output counts"
+rss_kb /dev/null "$ingest" "$small"
+m_ingest_small=$rss
+rss_kb "$readings" "$ingest" "$large"
+m_ingest_big=$rss
+rss_kb /dev/null mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$small"
+m_mlr_small=$rss
+rss_kb "$tmp/mlr.out" mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$large"
+m_mlr_big=$rss
+rss_kb /dev/null cat "$large"
+m_cat=$rss
+
+n_readings=$(wc -l <"$readings")
+n_mlr=$(wc -l <"$tmp/mlr.out")
+rm -f "$tmp/mlr.out"
+n_expected=$((big_rows * nsensors))
+
+say ""
+printf '%-14s %9s %9s %9s %14s\n' tool seconds "MB/s" "peak MB" "time vs twin"
+row() {   # NAME SECONDS PEAK_KB
+	printf '%-14s %9s %9s %9s %13sx\n' "$1" \
+		"$(fmt '%.3f' "$2")" \
+		"$(fmt '%.1f' "$(calc "$large_bytes / 1e6 / $2")")" \
+		"$(mb_of_kb "$3")" \
+		"$(fmt '%.2f' "$(calc "$2 / $t_ingest")")"
+}
+row twin-ingest "$t_ingest" "$m_ingest_big"
+row "mlr reshape" "$t_mlr" "$m_mlr_big"
+row cat "$t_cat" "$m_cat"
+say ""
+say "twin-ingest vs Miller: $(fmt '%.1f' "$(calc "$t_mlr / $t_ingest")")x throughput (goal >= 5x)"
+say "twin-ingest peak memory $small_rows rows: $(mb_of_kb "$m_ingest_small") MB, $big_rows rows: $(mb_of_kb "$m_ingest_big") MB (goal: does not grow with the input)"
+say "mlr reshape peak memory $small_rows rows: $(mb_of_kb "$m_mlr_small") MB, $big_rows rows: $(mb_of_kb "$m_mlr_big") MB"
+if [ "$n_readings" -eq "$n_mlr" ] && [ "$n_readings" -eq "$n_expected" ]; then
+	say "outputs agree: $n_readings readings"
+else
+	say "outputs DISAGREE: twin-ingest $n_readings readings, Miller $n_mlr records, expected $n_expected"
+fi
+
+# --- B: the record reader --------------------------------------------------
+
+say ""
+readings_mb=$(fmt '%.1f' "$(calc "$(wc -c <"$readings") / 1e6")")
+say "Benchmark B: record reader ($n_readings canonical readings, $readings_mb MB NDJSON)"
+if [ -x "$recbench" ]; then
+	step "bench_record ($hf_note)"
+	time_cmd 1 "$runs" "$recbench" "$readings"
+	t_rec=$secs
+	step "bench_record once more for its own report, and once for a pass-through check"
+	"$recbench" "$readings" >/dev/null 2>"$tmp/rec.err" ||
+		{ cat "$tmp/rec.err" >&2; fail "bench_record failed"; }
+	rec_line=$(grep '^records: ' "$tmp/rec.err") || fail "bench_record printed no report"
+	"$recbench" "$readings" 2>/dev/null | cmp -s - "$readings" && same=1 || same=0
+	rec_rate=$(printf '%s\n' "$rec_line" | sed 's/.*records\/s: *//')
+else
+	say "bench_record: skipped ($recbench not built)"
+fi
+step "jq -c . (one run, no warmup)"
+time_cmd 0 1 jq -c . "$readings"
+t_jq=$secs
+
+say ""
+printf '%-14s %9s %13s %14s\n' tool seconds "records/s" "time vs rec"
+if [ -x "$recbench" ]; then
+	printf '%-14s %9s %13s %13sx\n' bench_record "$(fmt '%.3f' "$t_rec")" \
+		"$(fmt '%.0f' "$(calc "$n_readings / $t_rec")")" "1.00"
+fi
+printf '%-14s %9s %13s %14s\n' "jq -c ." "$(fmt '%.3f' "$t_jq")" \
+	"$(fmt '%.0f' "$(calc "$n_readings / $t_jq")")" \
+	"$([ -x "$recbench" ] && printf '%sx' "$(fmt '%.2f' "$(calc "$t_jq / $t_rec")")" || echo -)"
+say ""
+if [ -x "$recbench" ]; then
+	say "bench_record says: $rec_line"
+	if [ "$same" = 1 ]; then
+		say "bench_record pass-through: output identical to input"
+	else
+		say "bench_record pass-through: output DIFFERS from input"
+	fi
+	say "record reader vs jq: $(fmt '%.1f' "$(calc "$t_jq / $t_rec")")x throughput"
+	say "record reader: $(fmt '%.0f' "$rec_rate") records/s (goal >= 4M/s)"
+else
+	say "record reader: skipped (bench_record not built)"
+fi
