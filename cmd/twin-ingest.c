@@ -20,7 +20,8 @@ static void usage(void)
 	      "With no FILE, or when FILE is -, read standard input; .gz input is inflated.\n"
 	      "\n"
 	      "Input:\n"
-	      "  -f, --format=FMT         csv, ndjson, influx or mqtt (default: from each file name)\n"
+	      "  -f, --format=FMT         csv, ndjson, influx or mqtt (default: from each file name:\n"
+	      "                           .csv .tsv .txt, .ndjson .jsonl .json, .lp .influx, .mqtt)\n"
 	      "  -d, --delimiter=CHAR     CSV delimiter: , ; tab or any one character\n"
 	      "                           (default: detected from the header)\n"
 	      "      --layout=LAYOUT      CSV layout: wide (a column per sensor, default) or long\n"
@@ -30,8 +31,9 @@ static void usage(void)
 	      "      --tz=ZONE            time zone of time stamps without an offset (default UTC)\n"
 	      "\n"
 	      "Mapping:\n"
-	      "  -a, --asset=NAME         the asset of every reading (default: a column, tag or\n"
-	      "                           topic level, else the file name)\n"
+	      "  -a, --asset=NAME         the asset of every reading (default: an asset column or\n"
+	      "                           field, a tag (influx: else the measurement) or a topic\n"
+	      "                           level, else the file name)\n"
 	      "      --ts-field=NAME      column or field of the time stamp (CSV: a header name or\n"
 	      "                           a column number; NDJSON: a dotted path)\n"
 	      "      --asset-field=NAME   column, field or tag of the asset\n"
@@ -135,6 +137,7 @@ int main(int argc, char **argv)
 	const char *rejects = NULL, *tz = NULL, *since = NULL, *until = NULL;
 	int progress = -1, stats = 0, c;
 
+	argv[0] = (char *)tool;      /* getopt's own messages name the tool */
 	tw_ingest_opts_init(&o);
 	tw_diag_init(&diag, tool);
 	while ((c = getopt_long(argc, argv, "f:d:a:h", options, NULL)) != -1) {
@@ -187,6 +190,8 @@ int main(int argc, char **argv)
 			return TW_EXIT_FATAL;
 		}
 	}
+	if (o.asset && o.asset_field)
+		tw_cli_usage(tool, "give --asset or --asset-field, not both");
 	/* Time zone first: --since and --until may be naive times. */
 	if (tw_tz_set(tz, &e) < 0)
 		tw_cli_usage(tool, "--tz: %s", e.msg);
@@ -203,7 +208,7 @@ int main(int argc, char **argv)
 	char *stdin_only[] = { "-", NULL };
 	char **files = optind < argc ? argv + optind : stdin_only;
 	if (rejects && tw_diag_open_rejects(&diag, rejects, &e) < 0) {
-		tw_diag_say(&diag, "--rejects: %s", e.msg);
+		tw_diag_say(&diag, "%s", e.msg);
 		return TW_EXIT_FATAL;
 	}
 	tw_out_init(&out, STDOUT_FILENO, "standard output");
@@ -221,8 +226,8 @@ int main(int argc, char **argv)
 	struct tw_ingest_stats st;
 	tw_ingest_stats(g, &st);
 	if (stats)
-		fprintf(stderr, "%s: %lld lines: %lld readings, %lld rejected, %lld skipped\n",
-			tool, st.lines, st.readings, st.rejected, st.skipped);
+		fprintf(stderr, "%s: %lld lines: %lld accepted (%lld readings), %lld rejected, %lld skipped\n",
+			tool, st.lines, st.accepted, st.readings, st.rejected, st.skipped);
 	if (status == TW_EXIT_OK && diag.rejected)
 		status = TW_EXIT_REJECTED;
 	tw_ingest_free(g);

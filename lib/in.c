@@ -30,7 +30,7 @@ struct tw_in {
 	off_t done, size;
 	void (*idle)(void *);
 	void *idle_arg;
-	bool follow;
+	bool follow, is_reg, restart, restarted;
 	dev_t dev;
 	ino_t ino;
 };
@@ -67,6 +67,7 @@ struct tw_in *tw_in_open(const char *path, struct tw_err *e)
 	in->cap = BLOCK;
 	in->eol = "";
 	in->size = S_ISREG(st.st_mode) ? st.st_size : -1;
+	in->is_reg = S_ISREG(st.st_mode);
 	in->dev = st.st_dev;
 	in->ino = st.st_ino;
 	return in;
@@ -95,7 +96,14 @@ long long tw_in_lineno(const struct tw_in *in) { return in->lineno; }
 const char *tw_in_eol(const struct tw_in *in) { return in->eol; }
 off_t tw_in_done(const struct tw_in *in) { return in->done; }
 off_t tw_in_size(const struct tw_in *in) { return in->size; }
-void tw_in_follow(struct tw_in *in, bool on) { in->follow = on; }
+void tw_in_follow(struct tw_in *in, bool on) { in->follow = on && in->is_reg; }
+
+bool tw_in_restarted(struct tw_in *in)
+{
+	bool r = in->restarted;
+	in->restarted = false;
+	return r;
+}
 
 void tw_in_on_idle(struct tw_in *in, void (*fn)(void *), void *arg)
 {
@@ -145,6 +153,7 @@ static int follow_wait(struct tw_in *in, struct tw_err *e)
 		in->ino = st.st_ino;
 		in->done = 0;
 		in->size = st.st_size;
+		in->restart = true;
 		return 1;
 	}
 	if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -154,6 +163,8 @@ static int follow_wait(struct tw_in *in, struct tw_err *e)
 			if (lseek(in->fd, 0, SEEK_SET) < 0)
 				return tw_err_set(e, "%s: %s", tw_in_name(in), strerror(errno));
 			in->done = 0;
+			in->restart = true;
+			in->start = in->scan = in->end = 0;   /* an unfinished line is gone */
 		}
 		in->size = st.st_size;
 	}
@@ -246,6 +257,8 @@ static ssize_t fill(struct tw_in *in, struct tw_err *e)
 		if (got == 0 && in->follow) {
 			if (follow_wait(in, e) < 0)
 				return -1;
+			if (in->restart)
+				return -2;     /* tw_in_getline ends the old file first */
 			continue;
 		}
 		bool first = in->done == got && in->lineno == 0 && in->end == 0;
@@ -320,7 +333,26 @@ enum tw_in_status tw_in_getline(struct tw_in *in, char **line, size_t *len,
 			*len = n;
 			return TW_IN_LINE;
 		}
+		if (in->restart) {
+			if (in->start < in->end) {
+				/* The replaced file's last line had no newline. */
+				char *p = in->buf + in->start;
+				size_t n = in->end - in->start;
+				in->start = in->scan = in->end;
+				p[n] = '\0';
+				in->eol = "";
+				in->lineno++;
+				*line = p;
+				*len = n;
+				return TW_IN_LINE;
+			}
+			in->restart = false;
+			in->restarted = true;
+			in->lineno = 0;
+		}
 		ssize_t got = fill(in, e);
+		if (got == -2)
+			continue;
 		if (got < 0)
 			return TW_IN_ERROR;
 		if (got == 0)

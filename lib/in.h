@@ -63,7 +63,16 @@ void tw_in_on_idle(struct tw_in *in, void (*fn)(void *), void *arg);
 
 /* Follow the file as it grows, like tail -F: at its end, wait and read
  * on; start again from the top when it is truncated, and reopen the
- * path when it is replaced (rotation).  Never returns TW_IN_EOF then. */
+ * path when it is replaced (rotation).  Never returns TW_IN_EOF then.
+ * Only a regular, uncompressed file is followed: the end of a pipe or
+ * of a gzip stream is final. */
 void tw_in_follow(struct tw_in *in, bool on);
+
+/* True once after the followed file was truncated or replaced: the line
+ * just returned is the first of the new file (line numbers start again
+ * at 1), so a reader of headers reads one anew.  The old file's last
+ * line, if it had no newline, was returned before; bytes of an
+ * unfinished line cut off by truncation are dropped. */
+bool tw_in_restarted(struct tw_in *in);
 
 #endif

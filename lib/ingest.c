@@ -297,6 +297,7 @@ void ing_emit(struct tw_ingest *g, const struct ing_sensor *s, const struct ing_
 
 void ing_commit(struct tw_ingest *g)
 {
+	g->st.accepted += g->lineno - g->src_line + 1;
 	g->st.readings += g->line_readings;
 	g->line_readings = 0;
 	if (g->out->b.len >= TW_OUT_BLOCK)
@@ -308,6 +309,15 @@ void ing_skip(struct tw_ingest *g)
 	g->st.skipped++;
 }
 
+void ing_pass(struct tw_ingest *g)
+{
+	tw_buf_add(&g->out->b, g->line, g->len);
+	tw_buf_addc(&g->out->b, '\n');
+	g->st.accepted++;
+	if (g->out->b.len >= TW_OUT_BLOCK)
+		tw_out_flush(g->out);
+}
+
 static int vreject(struct tw_ingest *g, long long lineno, const char *text, size_t len,
 		   const char *eol, const char *fmt, va_list ap)
 {
@@ -316,7 +326,7 @@ static int vreject(struct tw_ingest *g, long long lineno, const char *text, size
 	g->out->b.len = g->mark;   /* nothing of a rejected line is written */
 	g->line_readings = 0;
 	vsnprintf(why, sizeof why, fmt, ap);
-	g->st.rejected++;
+	g->st.rejected += g->lineno - lineno + 1;
 	return tw_diag_reject(g->diag, g->file, lineno, text, len, eol, "%s", why);
 }
 
@@ -435,6 +445,19 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 		if (s == TW_IN_ERROR) {
 			rc = -1;
 			break;
+		}
+		if (tw_in_restarted(in)) {
+			/* --follow: the file was truncated or replaced; its
+			 * successor starts afresh (a CSV header first). */
+			g->mark = g->out->b.len;
+			stop = fmt->end(g);
+			fmt->free(g);
+			if (fmt->begin(g, e) < 0) {
+				rc = -1;
+				break;
+			}
+			if (stop)
+				break;
 		}
 		g->lineno = g->src_line = tw_in_lineno(in);
 		g->eol = tw_in_eol(in);

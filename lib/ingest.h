@@ -47,11 +47,14 @@ struct tw_ingest_opts {
 	bool progress;
 };
 
+/* Every line read is accepted, rejected or skipped: lines = accepted +
+ * rejected + skipped.  A CSV record that spans lines counts each. */
 struct tw_ingest_stats {
 	long long lines;       /* lines read */
-	long long readings;    /* readings written */
+	long long accepted;    /* lines whose readings were written (maybe none) or passed through */
 	long long rejected;    /* lines rejected */
 	long long skipped;     /* headers, blank lines, comments, lines outside the window */
+	long long readings;    /* readings written */
 };
 
 struct tw_ingest;

@@ -31,7 +31,7 @@ struct csv_state {
 	bool pending;
 
 	int ncols;
-	int ts_col, asset_col, sensor_col, value_col;
+	int ts_col, asset_col, sensor_col, value_col, unit_col;
 	struct ing_sensor **col_sensor;   /* wide layout: per column, NULL for ts/asset */
 };
 
@@ -155,8 +155,15 @@ static int header(struct tw_ingest *g, struct csv_state *c, struct tw_err *e)
 	static const char *const asset_names[] = { "asset", NULL };
 	static const char *const sensor_names[] = { "sensor", NULL };
 	static const char *const value_names[] = { "value", NULL };
+	static const char *const unit_names[] = { "unit", NULL };
 
 	c->ncols = c->nf;
+	for (int i = 0; i < c->ncols; i++) {
+		size_t len;
+		const char *name = field(c, i, &len);
+		if (!tw_utf8_valid(name, len))
+			return tw_err_set(e, "%s:%lld: invalid UTF-8 in the header, column %d", g->file, g->lineno, i + 1);
+	}
 	c->ts_col = g->o.ts_field ? column(c, g->o.ts_field) : first_column(c, ts_names);
 	if (g->o.ts_field && c->ts_col == NO_COL)
 		return tw_err_set(e, "%s:%lld: no time column '%s' in the header", g->file, g->lineno, g->o.ts_field);
@@ -167,8 +174,8 @@ static int header(struct tw_ingest *g, struct csv_state *c, struct tw_err *e)
 		c->asset_col = column(c, g->o.asset_field);
 		if (c->asset_col == NO_COL)
 			return tw_err_set(e, "%s:%lld: no asset column '%s' in the header", g->file, g->lineno, g->o.asset_field);
-	} else if (!g->o.asset) {
-		c->asset_col = first_column(c, asset_names);
+	} else {
+		c->asset_col = first_column(c, asset_names);   /* not a sensor, even under --asset */
 	}
 	if (g->o.long_layout) {
 		const char *sn = g->o.sensor_field ? g->o.sensor_field : "sensor";
@@ -179,6 +186,7 @@ static int header(struct tw_ingest *g, struct csv_state *c, struct tw_err *e)
 			return tw_err_set(e, "%s:%lld: no sensor column '%s' in the header", g->file, g->lineno, sn);
 		if (c->value_col == NO_COL)
 			return tw_err_set(e, "%s:%lld: no value column '%s' in the header", g->file, g->lineno, vn);
+		c->unit_col = first_column(c, unit_names);
 		return 0;
 	}
 	c->col_sensor = calloc((size_t)c->ncols, sizeof *c->col_sensor);
@@ -215,7 +223,7 @@ static int record(struct tw_ingest *g, struct csv_state *c, const char *text, si
 		return REJECT("%s", why.msg);
 	const char *asset = g->o.asset ? g->o.asset : g->stem;
 	alen = strlen(asset);
-	if (c->asset_col != NO_COL) {
+	if (c->asset_col != NO_COL && !g->o.asset) {
 		asset = field(c, c->asset_col, &alen);
 		if (alen == 0)
 			return REJECT("empty asset");
@@ -235,10 +243,22 @@ static int record(struct tw_ingest *g, struct csv_state *c, const char *text, si
 			return REJECT("empty sensor name");
 		if (!tw_utf8_valid(sensor, slen))
 			return REJECT("invalid UTF-8 in the sensor name");
-		if (len == 0) {
-			v.type = V_NULL;    /* a sample the machine did not give */
-		} else if (ing_text_value(g, val, len, &v, &why) < 0) {
+		if (len == 0)
+			v = (struct ing_value){ .type = V_NULL };  /* a sample the machine did not give */
+		else if (ing_text_value(g, val, len, &v, &why) < 0)
 			return REJECT("%s", why.msg);
+		if (c->unit_col != NO_COL) {
+			size_t ulen;
+			const char *unit = field(c, c->unit_col, &ulen);
+			if (!tw_utf8_valid(unit, ulen))
+				return REJECT("invalid UTF-8 in the unit");
+			if (ulen) {
+				/* As JSON string content: escaped, without quotes. */
+				g->scratch.len = 0;
+				tw_jw_str(&g->scratch, unit, ulen);
+				v.unit = g->scratch.p + 1;
+				v.unit_len = g->scratch.len - 2;
+			}
 		}
 		ing_emit(g, ing_sensor(g, sensor, slen), &v);
 	} else {

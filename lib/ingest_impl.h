@@ -112,6 +112,10 @@ int ing_reject_text(struct tw_ingest *g, long long lineno, const char *text, siz
 /* A skipped line (header, blank, comment, outside the window). */
 void ing_skip(struct tw_ingest *g);
 
+/* Copies the current line to the output as it is: a record of another
+ * kind passes through. */
+void ing_pass(struct tw_ingest *g);
+
 /* Classifies a text value (a CSV cell, an MQTT payload): a number, a
  * null word (null, NA, NaN ...), true/false, or a string.  -1 with a
  * reason for text that looks like a number but is not one, invalid

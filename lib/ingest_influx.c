@@ -190,12 +190,12 @@ static int lp_line(struct tw_ingest *g, struct tw_err *fatal)
 	}
 
 	const char *asset;
-	if (asset_tag && (g->o.asset_field || !g->o.asset)) {
+	if (g->o.asset) {
+		asset = g->o.asset, alen = strlen(asset);
+	} else if (asset_tag) {
 		asset = st->text.p + aoff;
 	} else if (g->o.asset_field) {
 		return ing_reject(g, "no tag '%s'", g->o.asset_field);
-	} else if (g->o.asset) {
-		asset = g->o.asset, alen = strlen(asset);
 	} else {
 		asset = st->text.p + moff, alen = mlen;
 	}

@@ -141,6 +141,10 @@ static int nd_line(struct tw_ingest *g, struct tw_err *fatal)
 	}
 	if (tw_rec_parse(r, g->line, g->len, &e) < 0)
 		return ing_reject(g, "%s", e.msg);
+	if (r->kind >= 0 && !tw_rec_streq(r, r->kind, "state") && !tw_rec_streq(r, r->kind, "reading")) {
+		ing_pass(g);       /* residuals, scores, commands ...: not readings */
+		return 0;
+	}
 
 	int tst = field_or(r, g->o.ts_field, r->ts);
 	if (tst < 0)
@@ -151,8 +155,8 @@ static int nd_line(struct tw_ingest *g, struct tw_err *fatal)
 	const char *asset;
 	size_t alen;
 	struct tw_buf abuf = TW_BUF_INIT;
-	int at = g->o.asset_field ? tw_rec_path(r, g->o.asset_field) : g->o.asset ? -1 : r->asset;
-	if (g->o.asset_field && at < 0)
+	int at = g->o.asset ? -1 : g->o.asset_field ? tw_rec_path(r, g->o.asset_field) : r->asset;
+	if (!g->o.asset && g->o.asset_field && at < 0)
 		return ing_reject(g, "missing \"%s\"", g->o.asset_field);
 	if (at >= 0) {
 		if (tw_rec_type(r, at) != TW_J_STRING)

@@ -173,9 +173,9 @@ static int mq_line(struct tw_ingest *g, struct tw_err *fatal)
 	if (!match(st, 0, lv, 0, nl, &asset, &sensor))
 		return ing_reject(g, "topic '%.*s' does not match '%s'", (int)(tlen > 80 ? 80 : tlen),
 				  topic, g->o.topic ? g->o.topic : "#/{asset}/{sensor}");
-	if (st->has_asset && asset.n == 0)
+	if (!g->o.asset && st->has_asset && asset.n == 0)
 		return ing_reject(g, "empty asset level in the topic");
-	if (!st->has_asset) {
+	if (g->o.asset || !st->has_asset) {
 		asset.p = g->o.asset ? g->o.asset : g->stem;
 		asset.n = strlen(asset.p);
 	}

@@ -29,8 +29,14 @@
  *     as JSON_DECODE_INT_AS_REAL reads them, so 123456789012345678901234567890
  *     is accepted as 1.2345678901234568e+29); overflow to infinity is
  *     rejected, underflow reads as 0 or a subnormal (1e-400 is 0);
- *   - at most TW_REC_MAX_DEPTH nested objects and arrays, counting the
- *     record itself (jansson's JSON_PARSER_MAX_DEPTH).
+ *   - values nested at most TW_REC_MAX_DEPTH deep, the record itself at
+ *     depth 1 and a scalar counting as one level (jansson's
+ *     JSON_PARSER_MAX_DEPTH, which counts so);
+ *   - raw NUL bytes are rejected everywhere.  Here alone we differ on
+ *     purpose: jansson 2.14 loses a NUL byte that directly follows a
+ *     number or a literal ({"a":1<NUL>} passes there), as its lexer's
+ *     unget of a NUL byte is taken for an empty buffer.  RFC 8259 has no
+ *     such byte outside strings.
  */
 #include <jsmn.h>
 
@@ -47,7 +53,8 @@
 
 #define TW_REC_MAX_DEPTH 2048
 #define TOK_FIRST 64
-#define SMALL_OBJECT 16   /* up to this many keys: pairwise duplicate check */
+#define SMALL_OBJECT 16   /* more keys than this: a sorted duplicate check */
+#define MASK_DEPTH 64     /* objects nested deeper do without a key mask */
 
 /* Error kinds of a failed check, turned into a message by fail(). */
 enum {
@@ -76,7 +83,7 @@ void tw_rec_release(struct tw_rec *r)
 }
 
 /* The token array and, behind it in the same block, the key stack of the
- * duplicate check (never more entries than tokens). */
+ * duplicate check (never more entries than tokens; see key_entry). */
 static int grow(struct tw_rec *r, int want)
 {
 	int cap = r->cap ? r->cap : TOK_FIRST;
@@ -88,7 +95,9 @@ static int grow(struct tw_rec *r, int want)
 	}
 	if (cap == r->cap)
 		return 0;
-	size_t sz = (size_t)cap * (sizeof(jsmntok_t) + sizeof(int));
+	if ((size_t)cap > SIZE_MAX / (sizeof(jsmntok_t) + sizeof(uint64_t)))
+		return -1;
+	size_t sz = (size_t)cap * (sizeof(jsmntok_t) + sizeof(uint64_t));
 	jsmntok_t *t = realloc(r->tok, sz);
 	if (!t)
 		return -1;
@@ -97,14 +106,15 @@ static int grow(struct tw_rec *r, int want)
 	return 0;
 }
 
-static inline int *key_stack(const struct tw_rec *r)
+static inline uint64_t *key_stack(const struct tw_rec *r)
 {
-	return (int *)(void *)(r->tok + r->cap);
+	/* cap is 64 times a power of two: the stack starts 8-aligned */
+	return (uint64_t *)(void *)(r->tok + r->cap);
 }
 
 static inline bool is_ws(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r');
 }
 
 static inline size_t skip_ws(const char *s, size_t p, size_t len)
@@ -176,6 +186,46 @@ static const unsigned char str_stop[256] = {
 	R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1), R16(1),
 };
 #undef R16
+
+/* True when s[a..b) is plain printable ASCII without a backslash: a
+ * string's content that needs no closer look.  Eight bytes at a time,
+ * the last eight overlapping the ones before; a short string is read as
+ * the eight bytes ending at b, those before a masked off (on
+ * little-endian machines), and a rare false alarm from them only sends
+ * the string to scan_str. */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static inline uint64_t special8(uint64_t x)
+{
+	uint64_t y = x ^ (ONES * '\\');
+	return ((x - ONES * 0x20) | x | ((y - ONES) & ~y)) & HIGHS;
+}
+
+static inline bool plain_str(const char *s, size_t a, size_t b)
+{
+	size_t n = b - a;
+	uint64_t x;
+
+	if (n - 1 < 8 && b >= 8) {   /* 1 to 8 bytes */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(&x, s + b - 8, 8);
+		return !(special8(x) >> (8 * (8 - n)));
+#endif
+	} else if (n > 8) {
+		for (; b - a > 8; a += 8) {
+			memcpy(&x, s + a, 8);
+			if (special8(x))
+				return false;
+		}
+		memcpy(&x, s + b - 8, 8);
+		return !special8(x);
+	}
+	for (; a < b; a++)
+		if (str_stop[(unsigned char)s[a]])
+			return false;
+	return true;
+}
 
 /* Checks the string whose content starts at s[p] (after its quote) up to
  * its closing quote.  Sets *end to the closing quote and *esc when the
@@ -383,15 +433,17 @@ static size_t unescape1(const char *s, size_t *i, unsigned char out[4])
 struct ustr {
 	const char *s;
 	size_t i, n;
+	bool esc;     /* false: the bytes are the text, backslashes too */
 	unsigned char b[4];
 	unsigned bi, bn;
 };
 
-static void ustr_init(struct ustr *u, const char *s, size_t n)
+static void ustr_init(struct ustr *u, const char *s, size_t n, bool esc)
 {
 	u->s = s;
 	u->i = 0;
 	u->n = n;
+	u->esc = esc;
 	u->bi = u->bn = 0;
 }
 
@@ -401,7 +453,7 @@ static int ustr_next(struct ustr *u)
 		return u->b[u->bi++];
 	if (u->i >= u->n)
 		return -1;
-	if (u->s[u->i] != '\\')
+	if (!u->esc || u->s[u->i] != '\\')
 		return (unsigned char)u->s[u->i++];
 	u->bn = (unsigned)unescape1(u->s, &u->i, u->b);
 	u->bi = 1;
@@ -416,8 +468,8 @@ static int ucmp(const char *a, size_t na, bool esca, const char *b, size_t nb, b
 		return c ? c : (na > nb) - (na < nb);
 	}
 	struct ustr ua, ub;
-	ustr_init(&ua, a, na);
-	ustr_init(&ub, b, nb);
+	ustr_init(&ua, a, na, esca);
+	ustr_init(&ub, b, nb, escb);
 	for (;;) {
 		int ca = ustr_next(&ua), cb = ustr_next(&ub);
 		if (ca != cb)
@@ -427,28 +479,44 @@ static int ucmp(const char *a, size_t na, bool esca, const char *b, size_t nb, b
 	}
 }
 
-/* A key stack entry is the key's token index times two, plus one when the
- * key has escapes.  key_cmp orders keys by their unescaped bytes; key_eq
- * is the fast test for the pairwise check. */
-static int key_cmp(const struct tw_rec *r, int ka, int kb)
+/* A key stack entry: the key's token index times two, plus one when the
+ * key has escapes, in the low 32 bits; for a plain key, its length (up
+ * to 2^24 - 1) and first byte above, so that most pairs of different
+ * keys differ there already. */
+static inline uint64_t key_entry(const char *s, int tok, size_t start, size_t n, bool esc)
 {
-	const jsmntok_t *a = &r->tok[ka >> 1], *b = &r->tok[kb >> 1];
+	uint64_t e = (uint32_t)tok << 1 | esc;
+
+	if (!esc)
+		e |= (uint64_t)(n < 0xffffff ? n : 0xffffff) << 40
+		     | (uint64_t)(n ? (unsigned char)s[start] : 0) << 32;
+	return e;
+}
+
+/* key_cmp orders keys by their unescaped bytes; key_eq is the fast test
+ * of the pairwise check. */
+static int key_cmp(const struct tw_rec *r, uint64_t ka, uint64_t kb)
+{
+	const jsmntok_t *a = &r->tok[(uint32_t)ka >> 1], *b = &r->tok[(uint32_t)kb >> 1];
 
 	return ucmp(r->line + a->start, (size_t)(a->end - a->start), ka & 1,
 		    r->line + b->start, (size_t)(b->end - b->start), kb & 1);
 }
 
-static inline bool key_eq(const struct tw_rec *r, int ka, int kb)
+static inline bool key_eq(const struct tw_rec *r, uint64_t ka, uint64_t kb)
 {
-	const jsmntok_t *a = &r->tok[ka >> 1], *b = &r->tok[kb >> 1];
-	int na = a->end - a->start, nb = b->end - b->start;
-
-	if (!((ka | kb) & 1))   /* both plain: the common case */
-		return na == nb && memcmp(r->line + a->start, r->line + b->start, (size_t)na) == 0;
+	if (!((ka | kb) & 1)) {   /* both plain: the common case */
+		if ((ka ^ kb) >> 32)
+			return false;
+		const jsmntok_t *a = &r->tok[(uint32_t)ka >> 1], *b = &r->tok[(uint32_t)kb >> 1];
+		int n = a->end - a->start;
+		return n == b->end - b->start
+		       && memcmp(r->line + a->start, r->line + b->start, (size_t)n) == 0;
+	}
 	return key_cmp(r, ka, kb) == 0;
 }
 
-static void sift(const struct tw_rec *r, int *k, size_t root, size_t n)
+static void sift(const struct tw_rec *r, uint64_t *k, size_t root, size_t n)
 {
 	for (;;) {
 		size_t c = 2 * root + 1;
@@ -458,225 +526,299 @@ static void sift(const struct tw_rec *r, int *k, size_t root, size_t n)
 			c++;
 		if (key_cmp(r, k[root], k[c]) >= 0)
 			return;
-		int t = k[root];
+		uint64_t t = k[root];
 		k[root] = k[c];
 		k[c] = t;
 		root = c;
 	}
 }
 
-/* The duplicate check of one object's keys k[0..n): pairwise for small
- * objects, a heap sort for large ones (in place, no allocation).  Returns
- * the token of a duplicated key, or -1. */
-static int find_dup(const struct tw_rec *r, int *k, size_t n)
+/* The duplicate check of an object with many keys k[0..n): a heap sort
+ * (in place, no allocation), then neighbours compared.  Returns the token
+ * of a duplicated key, or -1. */
+static int find_dup(const struct tw_rec *r, uint64_t *k, size_t n)
 {
-	if (n <= SMALL_OBJECT) {
-		for (size_t a = 1; a < n; a++)
-			for (size_t b = 0; b < a; b++)
-				if (key_eq(r, k[a], k[b]))
-					return k[a] >> 1;
-		return -1;
-	}
 	for (size_t i = n / 2; i-- > 0;)
 		sift(r, k, i, n);
 	for (size_t m = n - 1; m > 0; m--) {
-		int t = k[0];
+		uint64_t t = k[0];
 		k[0] = k[m];
 		k[m] = t;
 		sift(r, k, 0, m);
 	}
 	for (size_t a = 1; a < n; a++)
 		if (key_cmp(r, k[a - 1], k[a]) == 0)
-			return k[a] >> 1;
+			return (int)((uint32_t)k[a] >> 1);
 	return -1;
 }
 
-/* Notes a top-level key that is one of the common fields. */
-static void common_key(struct tw_rec *r, int k, bool esc)
-{
-	const jsmntok_t *t = &r->tok[k];
-	const char *s = r->line + t->start;
-	size_t n = (size_t)(t->end - t->start);
-	char tmp[40];
+/* Six bits of a key's text for the masks of the duplicate check and the
+ * lookup of common fields.  A constant expression for the table below. */
+#define KEY_HASH(first, last, n) \
+	((unsigned)((unsigned char)(first) ^ (unsigned char)(last) << 1 ^ (n) << 3) & 63)
 
-	if (esc) {
-		if (n >= sizeof tmp)
-			return;
-		n = tw_rec_str(r, k, tmp);
-		s = tmp;
-	}
-	switch (n) {
-	case 2:
-		if (memcmp(s, "ts", 2) == 0)
-			r->ts = k + 1;
-		break;
-	case 4:
-		if (memcmp(s, "kind", 4) == 0)
-			r->kind = k + 1;
-		break;
-	case 5:
-		if (memcmp(s, "asset", 5) == 0)
-			r->asset = k + 1;
-		else if (memcmp(s, "value", 5) == 0)
-			r->value = k + 1;
-		break;
-	case 6:
-		if (memcmp(s, "sensor", 6) == 0)
-			r->sensor = k + 1;
-		break;
+static inline unsigned key_hash(const char *s, size_t n)
+{
+	return n ? KEY_HASH(s[0], s[n - 1], n) : 0;
+}
+
+enum { F_TS = 1, F_ASSET, F_KIND, F_SENSOR, F_VALUE };
+
+/* The common field a key's hash may stand for (-Woverride-init would
+ * tell of a collision). */
+static const unsigned char common_of[64] = {
+	[KEY_HASH('t', 's', 2)] = F_TS,
+	[KEY_HASH('a', 't', 5)] = F_ASSET,
+	[KEY_HASH('k', 'd', 4)] = F_KIND,
+	[KEY_HASH('s', 'r', 6)] = F_SENSOR,
+	[KEY_HASH('v', 'e', 5)] = F_VALUE,
+};
+
+static inline uint32_t load32(const char *s)
+{
+	uint32_t w;
+	memcpy(&w, s, 4);
+	return w;
+}
+
+static inline uint16_t load16(const char *s)
+{
+	uint16_t w;
+	memcpy(&w, s, 2);
+	return w;
+}
+
+/* Notes a top-level key s[0..n) (unescaped) with hash h that is one of
+ * the common fields.  The names are 2 to 6 bytes: two overlapping loads
+ * compare them without a loop. */
+static inline void common_key(struct tw_rec *r, int k, const char *s, size_t n, unsigned h)
+{
+	static const struct { char name[8]; size_t n; } field[] = {
+		{ "", 0 }, { "ts", 2 }, { "asset", 5 }, { "kind", 4 }, { "sensor", 6 },
+		{ "value", 5 },
+	};
+	unsigned c = common_of[h];
+
+	if (!c || n != field[c].n)
+		return;
+	const char *w = field[c].name;
+	if (n >= 4 ? load32(s) != load32(w) || load32(s + n - 4) != load32(w + n - 4)
+		   : load16(s) != load16(w))
+		return;
+	switch (c) {
+	case F_TS:     r->ts = k + 1; break;
+	case F_ASSET:  r->asset = k + 1; break;
+	case F_KIND:   r->kind = k + 1; break;
+	case F_SENSOR: r->sensor = k + 1; break;
+	case F_VALUE:  r->value = k + 1; break;
 	}
 }
 
-enum { ST_VALUE, ST_KEY, ST_OPENED, ST_AFTER };
+/* An escaped top-level key: the same, on its unescaped text. */
+static void common_key_esc(struct tw_rec *r, int k)
+{
+	const jsmntok_t *t = &r->tok[k];
+	char tmp[40];
 
-/* Walks the n tokens against the line (see the top of the file). */
+	if (t->end - t->start >= (int)sizeof tmp)
+		return;
+	size_t n = tw_rec_str(r, k, tmp);
+	common_key(r, k, tmp, n, key_hash(tmp, n));
+}
+
+/* Walks the n tokens against the line (see the top of the file).  cur is
+ * the innermost open object or array, obj whether it is an object. */
 static int check(struct tw_rec *r, int n, struct fail *f)
 {
 	const char *s = r->line;
-	size_t len = r->len, p = 0, end;
-	jsmntok_t *t = r->tok;
-	int *keys = key_stack(r);
-	int i = 0, cur = -1, depth = 0, nk = 0, st = ST_VALUE, rc;
-	bool esc;
+	size_t len = r->len, p, end;
+	jsmntok_t *t = r->tok, *v;
+	uint64_t *keys = key_stack(r);
+	/* mask[d]: the hashes of the keys so far of the object at depth d
+	 * (all ones once one has escapes); a key whose bit is not set yet
+	 * cannot be a duplicate, so most keys are compared with none. */
+	uint64_t mask[MASK_DEPTH];
+	int i = 0, cur = -1, depth = 0, nk = 0, rc;
+	bool obj = false, esc;
 
-	for (;;) {
-		p = skip_ws(s, p, len);
+	/* tw_rec_parse has seen the '{' */
+	p = skip_ws(s, 0, len);
+
+value:	/* a value at p, token i */
+	if (p >= len || i >= n)
+		goto bad;
+	/* jansson counts every value, scalars too, toward its depth limit
+	 * (keys not) */
+	if (depth >= TW_REC_MAX_DEPTH) {
 		f->pos = p;
-		if (p >= len && !(st == ST_AFTER && cur < 0))
-			return E_JSON;
-		switch (st) {
-		case ST_VALUE: {
-			if (i >= n)
-				return E_JSON;
-			jsmntok_t *v = &t[i];
-			int parent = cur;
-			if (cur >= 0) {
-				if (t[cur].type == JSMN_OBJECT) {
-					parent = i - 1;
-					t[parent].size = 1;
-				} else {
-					t[cur].size++;
+		return E_DEPTH;
+	}
+	v = &t[i];
+	if (cur < 0) {
+		v->parent = -1;
+	} else if (obj) {
+		v->parent = i - 1;
+		t[i - 1].size = 1;
+	} else {
+		v->parent = cur;
+		t[cur].size++;
+	}
+	v->size = 0;
+	switch (v->type) {
+	case JSMN_STRING:
+		if (s[p] != '"' || (size_t)v->start != p + 1)
+			goto bad;
+		if (plain_str(s, p + 1, (size_t)v->end))
+			end = (size_t)v->end;
+		else if ((rc = scan_str(s, len, p + 1, false, &end, &esc, f)))
+			return rc;
+		if ((size_t)v->end != end) {
+			p = end;
+			goto bad;
+		}
+		p = end + 1;
+		i++;
+		goto after;
+	case JSMN_PRIMITIVE:
+		if ((size_t)v->start != p || v->end <= v->start)
+			goto bad;
+		if ((rc = check_prim(s, p, (size_t)v->end, f)))
+			return rc;
+		p = (size_t)v->end;
+		i++;
+		goto after;
+	case JSMN_OBJECT:
+	case JSMN_ARRAY:
+		obj = v->type == JSMN_OBJECT;
+		if ((size_t)v->start != p || s[p] != (obj ? '{' : '['))
+			goto bad;
+		depth++;
+		if (obj && depth < MASK_DEPTH)
+			mask[depth] = 0;
+		cur = i++;
+		p = skip_ws(s, p + 1, len);
+		if (p < len && s[p] == (obj ? '}' : ']'))
+			goto close;
+		if (obj)
+			goto key;
+		goto value;
+	default:
+		goto bad;
+	}
+
+key:	/* a key at p, token i, in object cur */
+	if (p >= len || i >= n || s[p] != '"')
+		goto bad;
+	v = &t[i];
+	if (v->type != JSMN_STRING || (size_t)v->start != p + 1)
+		goto bad;
+	if (plain_str(s, p + 1, (size_t)v->end))
+		end = (size_t)v->end, esc = false;
+	else if ((rc = scan_str(s, len, p + 1, true, &end, &esc, f)))
+		return rc;
+	if ((size_t)v->end != end) {
+		p = end;
+		goto bad;
+	}
+	v->parent = cur;
+	v->size = 0;
+	{
+		const char *ks = s + p + 1;
+		size_t kn = end - p - 1;
+		unsigned h = key_hash(ks, kn);
+		uint64_t ent = key_entry(s, i, p + 1, kn, esc);
+		int m = t[cur].size;
+		if (m > 0 && m < SMALL_OBJECT) {
+			uint64_t bit = esc ? ~UINT64_C(0) : UINT64_C(1) << h;
+			if (depth >= MASK_DEPTH || (mask[depth] & bit)) {
+				for (int j = nk - m; j < nk; j++) {
+					if (key_eq(r, ent, keys[j])) {
+						f->tok = i;
+						f->pos = p;
+						return E_DUP;
+					}
 				}
 			}
-			v->parent = parent;
-			switch (v->type) {
-			case JSMN_STRING:
-				if (s[p] != '"' || (size_t)v->start != p + 1)
-					return E_JSON;
-				if ((rc = scan_str(s, len, p + 1, false, &end, &esc, f)))
-					return rc;
-				if ((size_t)v->end != end)
-					return f->pos = end, E_JSON;
-				v->size = 0;
-				p = end + 1;
-				st = ST_AFTER;
-				break;
-			case JSMN_PRIMITIVE:
-				if ((size_t)v->start != p || v->end <= v->start)
-					return E_JSON;
-				if ((rc = check_prim(s, p, (size_t)v->end, f)))
-					return rc;
-				v->size = 0;
-				p = (size_t)v->end;
-				st = ST_AFTER;
-				break;
-			case JSMN_OBJECT:
-			case JSMN_ARRAY:
-				if ((size_t)v->start != p
-				    || s[p] != (v->type == JSMN_OBJECT ? '{' : '['))
-					return E_JSON;
-				if (++depth > TW_REC_MAX_DEPTH)
-					return E_DEPTH;
-				v->size = 0;
-				cur = i;
-				p++;
-				st = ST_OPENED;
-				break;
-			default:
-				return E_JSON;
-			}
-			i++;
-			break;
 		}
-		case ST_KEY: {
-			jsmntok_t *k = &t[i];
-			if (i >= n || s[p] != '"' || k->type != JSMN_STRING
-			    || (size_t)k->start != p + 1)
-				return E_JSON;
-			if ((rc = scan_str(s, len, p + 1, true, &end, &esc, f)))
-				return rc;
-			if ((size_t)k->end != end)
-				return f->pos = end, E_JSON;
-			k->parent = cur;
-			k->size = 0;
-			t[cur].size++;
-			keys[nk++] = i * 2 + esc;
-			if (cur == 0)
-				common_key(r, i, esc);
-			p = skip_ws(s, end + 1, len);
-			if (p >= len || s[p] != ':')
-				return f->pos = p, E_JSON;
-			p++;
-			i++;
-			st = ST_VALUE;
-			break;
-		}
-		case ST_OPENED:
-			if (s[p] == (t[cur].type == JSMN_OBJECT ? '}' : ']'))
-				goto close;
-			st = t[cur].type == JSMN_OBJECT ? ST_KEY : ST_VALUE;
-			break;
-		case ST_AFTER:
-			if (cur < 0) {
-				if (p != len || i != n)
-					return E_JSON;
-				return 0;
-			}
-			if (s[p] == ',') {
-				p++;
-				st = t[cur].type == JSMN_OBJECT ? ST_KEY : ST_VALUE;
-				break;
-			}
-			if (s[p] != (t[cur].type == JSMN_OBJECT ? '}' : ']'))
-				return E_JSON;
-		close:
-			if ((size_t)t[cur].end != p + 1)
-				return E_JSON;
-			if (t[cur].type == JSMN_OBJECT) {
-				size_t nkeys = (size_t)t[cur].size;
-				int d = find_dup(r, keys + nk - nkeys, nkeys);
-				if (d >= 0) {
-					f->tok = d;
-					f->pos = (size_t)t[d].start - 1;
-					return E_DUP;
-				}
-				nk -= (int)nkeys;
-			}
-			depth--;
-			p++;
-			{
-				int up = t[cur].parent;
-				cur = up >= 0 && t[up].type == JSMN_STRING ? t[up].parent : up;
-			}
-			st = ST_AFTER;
-			break;
+		if (depth < MASK_DEPTH)
+			mask[depth] |= esc ? ~UINT64_C(0) : UINT64_C(1) << h;
+		keys[nk++] = ent;
+		t[cur].size = m + 1;
+		if (cur == 0) {
+			if (esc)
+				common_key_esc(r, i);
+			else
+				common_key(r, i, ks, kn, h);
 		}
 	}
+	p = skip_ws(s, end + 1, len);
+	if (p >= len || s[p] != ':')
+		goto bad;
+	p = skip_ws(s, p + 1, len);
+	i++;
+	goto value;
+
+after:	/* after a value, at p */
+	p = skip_ws(s, p, len);
+	if (cur < 0) {
+		if (p != len || i != n)
+			goto bad;
+		return 0;
+	}
+	if (p >= len)
+		goto bad;
+	if (s[p] == ',') {
+		p = skip_ws(s, p + 1, len);
+		if (obj)
+			goto key;
+		goto value;
+	}
+	if (s[p] != (obj ? '}' : ']'))
+		goto bad;
+close:	/* the end of cur, at p */
+	if ((size_t)t[cur].end != p + 1)
+		goto bad;
+	if (obj) {
+		size_t nkeys = (size_t)t[cur].size;
+		int d = nkeys > SMALL_OBJECT ? find_dup(r, keys + nk - nkeys, nkeys) : -1;
+		if (d >= 0) {
+			f->tok = d;
+			f->pos = (size_t)t[d].start - 1;
+			return E_DUP;
+		}
+		nk -= (int)nkeys;
+	}
+	depth--;
+	p++;
+	{
+		int up = t[cur].parent;
+		cur = up >= 0 && t[up].type == JSMN_STRING ? t[up].parent : up;
+	}
+	obj = cur >= 0 && t[cur].type == JSMN_OBJECT;
+	goto after;
+
+bad:
+	f->pos = p;
+	return E_JSON;
 }
 
-/* A diagnosis for a line jsmn refused: its position, and when it points
- * at a string, what is wrong inside. */
-static int diagnose(const struct tw_rec *r, size_t pos, struct fail *f)
+/* A diagnosis for a line jsmn refused (rc) at pos: what is wrong inside
+ * the string there, or a NUL byte (where jsmn stops reading), or the end
+ * of the line. */
+static int diagnose(const struct tw_rec *r, int rc, size_t pos, struct fail *f)
 {
 	size_t end;
 	bool esc;
 
-	f->pos = pos;
 	if (pos < r->len && r->line[pos] == '"') {
-		int rc = scan_str(r->line, r->len, pos + 1, false, &end, &esc, f);
-		if (rc)
-			return rc;
-		f->pos = pos;
+		int k = scan_str(r->line, r->len, pos + 1, false, &end, &esc, f);
+		if (k)
+			return k;
+	}
+	f->pos = pos;
+	if (rc == JSMN_ERROR_PART) {
+		const char *z = memchr(r->line, '\0', r->len);
+		f->pos = z ? (size_t)(z - r->line) : r->len;
 	}
 	return E_JSON;
 }
@@ -746,13 +888,13 @@ int tw_rec_parse(struct tw_rec *r, const char *line, size_t len, struct tw_err *
 		jsmn_parser jp;
 		jsmn_init(&jp);
 		int n = jsmn_parse(&jp, line, len, r->tok, (unsigned)r->cap);
-		if (n == JSMN_ERROR_NOMEM) {
-			if (grow(r, r->cap * 2) < 0)
+		if (n == JSMN_ERROR_NOMEM) {   /* twice the tokens, and again */
+			if (r->cap > INT_MAX / 2 || grow(r, r->cap * 2) < 0)
 				return tw_err_set(e, "out of memory");
 			continue;
 		}
 		if (n < 0) {
-			f.kind = diagnose(r, jp.pos, &f);
+			f.kind = diagnose(r, n, jp.pos, &f);
 			return fail(r, &f, e);
 		}
 		f.kind = check(r, n, &f);
@@ -921,9 +1063,25 @@ const char *tw_rec_raw(const struct tw_rec *r, int tok, size_t *len)
 bool tw_rec_plain(const struct tw_rec *r, int tok)
 {
 	const jsmntok_t *t = &r->tok[tok];
+	const char *s = r->line + t->start;
+	size_t n = (size_t)(t->end - t->start);
 
-	return t->type == JSMN_STRING
-	       && !memchr(r->line + t->start, '\\', (size_t)(t->end - t->start));
+	if (t->type != JSMN_STRING)
+		return false;
+	if (n >= 8) {   /* words, the last one overlapping */
+		uint64_t x;
+		for (size_t i = 0; i < n; i += 8) {
+			memcpy(&x, s + (n - i < 8 ? n - 8 : i), 8);
+			x ^= ONES * '\\';
+			if ((x - ONES) & ~x & HIGHS)
+				return false;
+		}
+		return true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\\')
+			return false;
+	return true;
 }
 
 static const double pow10_exact[] = {

@@ -77,8 +77,11 @@ load helpers
 	run --separate-stderr twin-ingest site.csv
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"p-7","sensor":"t","value":1}'
 	run --separate-stderr twin-ingest --asset=other site.csv
-	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"other","sensor":"asset","value":"p-7"}
-{"ts":"2024-01-01T00:00:00Z","asset":"other","sensor":"t","value":1}'
+	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"other","sensor":"t","value":1}'
+	run --separate-stderr twin-ingest --asset=other --asset-field=asset site.csv
+	assert_failure 2
+	assert_equal "$stderr" "twin-ingest: give --asset or --asset-field, not both
+Try 'twin-ingest --help' for more information."
 	printf 'when,machine,t\n2024-01-01T00:00:00Z,m1,1\n' >named.csv
 	run --separate-stderr twin-ingest --ts-field=when --asset-field=machine named.csv
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"m1","sensor":"t","value":1}'
@@ -196,6 +199,31 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"t","value":1}
 {"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"s","value":"ok"}
 {"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"n.x","value":null}'
+}
+
+@test "ndjson: records of other kinds pass through unchanged" {
+	printf '%s\n' '{"ts":"2024-01-01T00:00:00Z", "asset":"p","kind":"score","sensor":"t","score":0.9}' >k.ndjson
+	run --separate-stderr twin-ingest --stats k.ndjson
+	assert_success
+	assert_output '{"ts":"2024-01-01T00:00:00Z", "asset":"p","kind":"score","sensor":"t","score":0.9}'
+	assert_equal "$stderr" "twin-ingest: 1 lines: 1 accepted (0 readings), 0 rejected, 0 skipped"
+}
+
+@test "csv: long layout takes a unit column; a multi-line record counts each line" {
+	printf 'ts,sensor,value,unit\n2024-01-01T00:00:00Z,t,1,"deg\nC"\n2024-01-01T00:00:00Z,p,2,\n' >lu.csv
+	run --separate-stderr twin-ingest --layout=long --stats lu.csv
+	assert_success
+	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"lu","sensor":"t","value":1,"unit":"deg\nC"}
+{"ts":"2024-01-01T00:00:00Z","asset":"lu","sensor":"p","value":2}'
+	assert_equal "$stderr" "twin-ingest: 4 lines: 3 accepted (2 readings), 0 rejected, 1 skipped"
+}
+
+@test "csv: invalid UTF-8 in the header is a fatal error" {
+	printf 'ts,t\xffc\n2024-01-01T00:00:00Z,1\n' >hu.csv
+	run --separate-stderr twin-ingest hu.csv
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "twin-ingest: hu.csv:1: invalid UTF-8 in the header, column 2"
 }
 
 @test "ndjson: a state record's values become readings" {
@@ -373,7 +401,7 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	in=$(lines acc.csv)
 	sources=$(printf '%s\n' "$output" | jq -r .src | sort -u | wc -l)
 	assert_equal "$(lines rej)" 3
-	assert_equal "${stderr_lines[3]}" "twin-ingest: $in lines: 100 readings, 3 rejected, 2 skipped"
+	assert_equal "${stderr_lines[3]}" "twin-ingest: $in lines: 50 accepted (100 readings), 3 rejected, 2 skipped"
 	assert_equal $((sources + 3 + 2)) "$in"
 }
 
@@ -482,6 +510,27 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 4"
 }
 
+@test "output: --follow starts a replaced CSV afresh, header first" {
+	printf 'ts,v\n2024-01-01T00:00:00Z,1\n' >g.csv
+	twin-ingest --follow --lineage g.csv >out 2>err &
+	pid=$!
+	wait_for() { for _ in $(seq 50); do [ "$(lines out)" -ge "$1" ] && return 0; sleep 0.1; done; return 1; }
+	wait_for 1
+	mv g.csv g.csv.1
+	printf 'ts,w\n2024-01-01T00:00:01Z,2\n' >g.csv
+	wait_for 2
+	kill "$pid"
+	run cat out err
+	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"g","sensor":"v","value":1,"src":"g.csv:2"}
+{"ts":"2024-01-01T00:00:01Z","asset":"g","sensor":"w","value":2,"src":"g.csv:2"}'
+}
+
+@test "output: --follow on a pipe ends with the pipe" {
+	run --separate-stderr bash -c 'printf "%s\n" "{\"ts\":0,\"asset\":\"p\",\"sensor\":\"t\",\"value\":1}" | timeout 5 twin-ingest -f ndjson --follow'
+	assert_success
+	assert_output '{"ts":"1970-01-01T00:00:00Z","asset":"p","sensor":"t","value":1}'
+}
+
 @test "output: --progress leaves the records alone and clears its line" {
 	run --separate-stderr twin-ingest --progress "$TOP/testdata/pump-1.csv"
 	assert_success
@@ -507,5 +556,5 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	run --separate-stderr twin-ingest --numeric --stats "$TOP/testdata/skab-valve1-1.csv"
 	assert_success
 	assert_equal "${#lines[@]}" $(( (1146 - 1) * 10 ))
-	assert_equal "$stderr" "twin-ingest: 1146 lines: 11450 readings, 0 rejected, 1 skipped"
+	assert_equal "$stderr" "twin-ingest: 1146 lines: 1145 accepted (11450 readings), 0 rejected, 1 skipped"
 }

@@ -9,6 +9,7 @@
  * for bit, literals).  Should a disagreement ever be chosen on purpose,
  * it goes into the table with expect set and a comment, and is listed in
  * record.c. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -191,7 +192,9 @@ static void test_jsonw(void)
 		tw_jw_num(&b, v);
 		tw_buf_addc(&b, '\0');
 		double back = strtod(b.p, NULL);
-		if (memcmp(&back, &v, sizeof v) != 0 || !tw_num_is_json(b.p, b.len - 1)) {
+		/* (tw_num_is_json takes a subnormal for an underflow) */
+		if (memcmp(&back, &v, sizeof v) != 0
+		    || (fabs(v) >= DBL_MIN && !tw_num_is_json(b.p, b.len - 1))) {
 			bad++;
 			show("tw_jw_num does not read back", b.p, b.len - 1);
 		}
@@ -630,8 +633,37 @@ static bool same(const struct tw_rec *r, int tok, json_t *j)
 	return false;
 }
 
+/* The one deliberate disagreement (record.c says why): jansson 2.14
+ * drops a NUL byte that directly follows a number or a literal, where we
+ * reject the line at its first NUL byte.  It is that case when jansson
+ * reads the line as it reads the line without its NUL bytes. */
+static bool nul_quirk(const char *line, size_t len, json_t *j, const char *msg)
+{
+	const char *z = memchr(line, '\0', len);
+	char want[64];
+
+	if (!z)
+		return false;
+	snprintf(want, sizeof want, "invalid JSON at column %d", (int)(z - line) + 1);
+	if (strcmp(msg, want) != 0)
+		return false;
+	char *clean = malloc(len);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (line[i])
+			clean[n++] = line[i];
+	json_t *c = json_loadb(clean, n, JANSSON_FLAGS, NULL);
+	bool same_tree = c && json_equal(c, j);
+	json_decref(c);
+	free(clean);
+	return same_tree;
+}
+
+static int n_quirk;
+
 /* Parses the line with both; expect is 1 or 0 for a hand-written line
- * whose verdict is known, -1 for a generated one. */
+ * whose verdict is known, 2 for the NUL-byte quirk, -1 for a generated
+ * line. */
 static void differ(struct tw_rec *r, const char *line, size_t len, int expect)
 {
 	struct tw_err e;
@@ -640,7 +672,19 @@ static void differ(struct tw_rec *r, const char *line, size_t len, int expect)
 	bool ref = j && json_is_object(j);
 	bool got = tw_rec_parse(r, line, len, &e) == 0;
 
-	if (expect >= 0 && ref != (expect == 1)) {
+	if (ref && !got && nul_quirk(line, len, j, e.msg)) {
+		n_quirk++;
+		if (expect >= 0 && expect != 2) {
+			n_diff++;
+			show("NUL quirk where none was expected", line, len);
+		}
+		json_decref(j);
+		return;
+	}
+	if (expect == 2) {
+		n_diff++;
+		show("expected the NUL quirk", line, len);
+	} else if (expect >= 0 && ref != (expect == 1)) {
 		n_diff++;
 		show("jansson does not give the expected verdict", line, len);
 	}
@@ -930,7 +974,14 @@ static const struct { const char *s; size_t n; int valid; } table[] = {
 	T("{\"a\":\xc3\xa9}", 0),
 	T("{\"a\":\"x\"}\0", 0),
 	T("{\"a\":\"x\0y\"}", 0),
-	T("{\"a\":1\0}", 0),
+	/* the deliberate disagreement (2): jansson drops a NUL byte right
+	 * after a number or a literal; we reject every raw NUL byte */
+	T("{\"a\":1\0}", 2),
+	T("{\"a\":true\0}", 2),
+	T("{\"a\":[null\0,1.5\0]}", 2),
+	T("{\"a\":1\0\0}", 0),
+	T("{\"a\":\"x\"\0}", 0),
+	T("{\0\"a\":1}", 0),
 	T("\0{\"a\":1}", 0),
 	T("{\"a\0\":1}", 0),
 	/* blanks JSON has and has not */
@@ -1054,11 +1105,21 @@ static void gen_object(struct tw_buf *b, int depth)
 {
 	tw_buf_addc(b, '{');
 	int n = (int)rndn(depth ? 4 : 7);
+	bool big = !rndn(25);   /* many keys, now and then the same twice */
+	if (big)
+		n = 17 + (int)rndn(40);
 	for (int i = 0; i < n; i++) {
 		if (i)
 			tw_buf_addc(b, ',');
 		gen_ws(b);
-		gen_string(b, true);
+		if (big) {
+			char kb[32];
+			int k = rndn(8) ? i : (int)rndn((unsigned)n);
+			snprintf(kb, sizeof kb, rndn(6) ? "\"k%d\"" : "\"\\u006b%d\"", k);
+			tw_buf_adds(b, kb);
+		} else {
+			gen_string(b, true);
+		}
 		gen_ws(b);
 		tw_buf_addc(b, ':');
 		gen_ws(b);
@@ -1115,10 +1176,30 @@ static void test_differential(void)
 		b.len = 0;
 		for (int k = 0; k < d; k++)
 			tw_buf_adds(&b, "{\"a\":");
-		tw_buf_adds(&b, "1");
+		tw_buf_adds(&b, "1");   /* a scalar counts as a level */
 		for (int k = 0; k < d; k++)
 			tw_buf_addc(&b, '}');
-		differ(&r, b.p, b.len, d <= 2048);
+		differ(&r, b.p, b.len, d + 1 <= 2048);
+		b.len = 0;
+		tw_buf_adds(&b, "{\"a\":");
+		for (int k = 1; k < d; k++)
+			tw_buf_addc(&b, '[');
+		tw_buf_adds(&b, "\"s\"");
+		for (int k = 1; k < d; k++)
+			tw_buf_addc(&b, ']');
+		tw_buf_addc(&b, '}');
+		differ(&r, b.p, b.len, d + 1 <= 2048);
+		tw_buf_release(&b);
+	}
+	/* Objects deeper than the key masks reach. */
+	for (int dup = 0; dup < 2; dup++) {
+		struct tw_buf b = TW_BUF_INIT;
+		for (int k = 0; k < 70; k++)
+			tw_buf_adds(&b, k % 2 ? "{\"b\":1,\"a\":" : "{\"a\":");
+		tw_buf_adds(&b, dup ? "{\"x\":1,\"y\":2,\"x\":3}" : "{\"x\":1,\"y\":2,\"z\":3}");
+		for (int k = 0; k < 70; k++)
+			tw_buf_addc(&b, '}');
+		differ(&r, b.p, b.len, !dup);
 		tw_buf_release(&b);
 	}
 	for (int nkeys = 15; nkeys <= 200; nkeys += nkeys < 20 ? 1 : 60) {
@@ -1158,10 +1239,10 @@ static void test_differential(void)
 		differ(&r, b.p, b.len, 1);   /* 0.00..0 */
 		tw_buf_release(&b);
 	}
-	int hand = n_valid + n_invalid + n_diff;
+	int hand = n_valid + n_invalid + n_diff + n_quirk;
 
 	/* Mutations of valid records. */
-	for (int k = 0; k < 30000; k++) {
+	for (int k = 0; k < 60000; k++) {
 		char s[512];
 		const char *seed = seeds[rndn(sizeof seeds / sizeof seeds[0])];
 		size_t n = strlen(seed);
@@ -1172,7 +1253,7 @@ static void test_differential(void)
 		differ(&r, s, n, -1);
 	}
 	/* Generated records. */
-	for (int k = 0; k < 20000; k++) {
+	for (int k = 0; k < 40000; k++) {
 		struct tw_buf b = TW_BUF_INIT;
 		gen_ws(&b);
 		gen_object(&b, 0);
@@ -1182,8 +1263,9 @@ static void test_differential(void)
 		differ(&r, b.p, b.len, -1);
 		tw_buf_release(&b);
 	}
-	printf("record: differential: %zu table lines, %d lines in all (%d valid, %d invalid), "
-	       "%d disagreements\n", ntable, n_valid + n_invalid + n_diff, n_valid, n_invalid, n_diff);
+	printf("record: differential: %zu table lines, %d lines in all (%d valid, %d invalid, "
+	       "%d the NUL-byte quirk), %d disagreements\n", ntable,
+	       n_valid + n_invalid + n_diff + n_quirk, n_valid, n_invalid, n_quirk, n_diff);
 	CHECK(hand >= 150);
 	CHECK(n_valid > 10000);
 	CHECK(n_invalid > 10000);
