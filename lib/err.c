@@ -1,6 +1,7 @@
 /* err.c - see err.h */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "err.h"
 
@@ -13,4 +14,20 @@ int tw_err_set(struct tw_err *e, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -1;
+}
+
+const char *tw_err_quote(char *buf, const char *s, size_t len)
+{
+	size_t i, n = len > TW_QUOTE_MAX ? TW_QUOTE_MAX : len;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	if (len > n) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
 }

@@ -6,6 +6,8 @@
 #ifndef TW_ERR_H
 #define TW_ERR_H
 
+#include <stddef.h>
+
 struct tw_err {
 	char msg[512];
 };
@@ -14,5 +16,12 @@ struct tw_err {
  * `return tw_err_set(e, "...")` both records and signals the failure. */
 int tw_err_set(struct tw_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Offending text quoted in a message: at most TW_QUOTE_MAX bytes of
+ * s[0..len), control bytes as '?', "..." when cut.  buf holds
+ * TW_QUOTE_BUF bytes; returns buf. */
+#define TW_QUOTE_MAX 40
+#define TW_QUOTE_BUF (TW_QUOTE_MAX + 4)
+const char *tw_err_quote(char *buf, const char *s, size_t len);
 
 #endif

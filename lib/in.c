@@ -273,6 +273,22 @@ static ssize_t fill(struct tw_in *in, struct tw_err *e)
 	}
 }
 
+/* Hands out the bytes left in the buffer as a line with no end of line
+ * (buf always has a spare byte for the NUL). */
+static enum tw_in_status hand_out_rest(struct tw_in *in, char **line, size_t *len)
+{
+	char *p = in->buf + in->start;
+	size_t n = in->end - in->start;
+
+	in->start = in->scan = in->end;
+	p[n] = '\0';
+	in->eol = "";
+	in->lineno++;
+	*line = p;
+	*len = n;
+	return TW_IN_LINE;
+}
+
 enum tw_in_status tw_in_getline(struct tw_in *in, char **line, size_t *len,
 				struct tw_err *e)
 {
@@ -322,29 +338,13 @@ enum tw_in_status tw_in_getline(struct tw_in *in, char **line, size_t *len,
 		if (in->eof) {
 			if (in->start == in->end || in->skipping)
 				return TW_IN_EOF;
-			/* A last line without its newline; buf has a spare byte. */
-			char *p = in->buf + in->start;
-			size_t n = in->end - in->start;
-			in->start = in->scan = in->end;
-			p[n] = '\0';
-			in->eol = "";
-			in->lineno++;
-			*line = p;
-			*len = n;
-			return TW_IN_LINE;
+			/* A last line without its newline. */
+			return hand_out_rest(in, line, len);
 		}
 		if (in->restart) {
 			if (in->start < in->end) {
 				/* The replaced file's last line had no newline. */
-				char *p = in->buf + in->start;
-				size_t n = in->end - in->start;
-				in->start = in->scan = in->end;
-				p[n] = '\0';
-				in->eol = "";
-				in->lineno++;
-				*line = p;
-				*len = n;
-				return TW_IN_LINE;
+				return hand_out_rest(in, line, len);
 			}
 			in->restart = false;
 			in->restarted = true;

@@ -12,7 +12,6 @@
 
 #include "num.h"
 
-#define QUOTE_MAX 40
 #define NUM_STACK 64   /* numbers longer than this are copied to the heap */
 
 /* Exact powers of ten as doubles (all up to 1e22 are). */
@@ -21,22 +20,6 @@ static const double pow10_dbl[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
 };
 
-/* At most QUOTE_MAX bytes of s[0..len) for a message; see timestamp.c. */
-static const char *quote(char *buf, const char *s, size_t len)
-{
-	size_t i, n = len > QUOTE_MAX ? QUOTE_MAX : len;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (len > n) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 static inline int is_digit(char c)
 {
@@ -68,7 +51,7 @@ static int strtod_n(const char *s, size_t len, double *v, int *err)
 
 int tw_num_parse(const char *s, size_t len, double *v, struct tw_err *e)
 {
-	char qbuf[QUOTE_MAX + 4];
+	char qbuf[TW_QUOTE_BUF];
 	size_t i = 0;
 	double d;
 	int err, r;
@@ -90,11 +73,11 @@ int tw_num_parse(const char *s, size_t len, double *v, struct tw_err *e)
 		goto bad;
 	/* on underflow strtod returns a tiny or zero value: accepted */
 	if (err == ERANGE && isinf(d))
-		return tw_err_set(e, "number out of range: '%s'", quote(qbuf, s, len));
+		return tw_err_set(e, "number out of range: '%s'", tw_err_quote(qbuf, s, len));
 	*v = d;
 	return 0;
 bad:
-	return tw_err_set(e, "not a number: '%s'", quote(qbuf, s, len));
+	return tw_err_set(e, "not a number: '%s'", tw_err_quote(qbuf, s, len));
 }
 
 bool tw_num_is_json(const char *s, size_t len)

@@ -15,7 +15,6 @@
 
 #include "timestamp.h"
 
-#define QUOTE_MAX 40       /* bytes of offending text quoted in a message */
 #define STRPTIME_MAX 256   /* longest text or format for TW_TIME_STRPTIME */
 #define SECS_PER_DAY 86400
 
@@ -46,26 +45,9 @@ static struct {
 	int64_t off;   /* local minus UTC, seconds */
 } tz_cache;
 
-/* Copies at most QUOTE_MAX bytes of s[0..len) into buf for a message,
- * control bytes as '?', "..." when cut. */
-static const char *quote(char *buf, const char *s, size_t len)
-{
-	size_t i, n = len > QUOTE_MAX ? QUOTE_MAX : len;
 
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (len > n) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-#define QBUF char qbuf[QUOTE_MAX + 4]
-#define Q(s, len) quote(qbuf, (s), (len))
+#define QBUF char qbuf[TW_QUOTE_BUF]
+#define Q(s, len) tw_err_quote(qbuf, (s), (len))
 
 static inline bool is_digit(char c)
 {
