@@ -634,11 +634,14 @@ static int check(struct tw_rec *r, int n, struct fail *f)
 	size_t len = r->len, p, end;
 	jsmntok_t *t = r->tok, *v;
 	uint64_t *keys = key_stack(r);
-	/* mask[d]: the hashes of the keys so far of the object at depth d
-	 * (all ones once one has escapes); a key whose bit is not set yet
-	 * cannot be a duplicate, so most keys are compared with none. */
-	uint64_t mask[MASK_DEPTH];
-	int i = 0, cur = -1, depth = 0, nk = 0, rc;
+	/* csize: the keys or elements of cur so far (t[cur].size is written
+	 * when cur closes or a child opens).  cmask: the hashes of cur's keys
+	 * so far, all ones once one has escapes: a key whose bit is not set
+	 * cannot be a duplicate, so most keys are compared with none.  The
+	 * masks of the objects around cur wait in mask[] (all ones again
+	 * when deeper than MASK_DEPTH). */
+	uint64_t mask[MASK_DEPTH], cmask = 0;
+	int i = 0, cur = -1, depth = 0, nk = 0, csize = 0, rc;
 	bool obj = false, esc;
 
 	/* tw_rec_parse has seen the '{' */
@@ -661,7 +664,7 @@ value:	/* a value at p, token i */
 		t[i - 1].size = 1;
 	} else {
 		v->parent = cur;
-		t[cur].size++;
+		csize++;
 	}
 	v->size = 0;
 	switch (v->type) {
@@ -689,12 +692,17 @@ value:	/* a value at p, token i */
 		goto after;
 	case JSMN_OBJECT:
 	case JSMN_ARRAY:
-		obj = v->type == JSMN_OBJECT;
-		if ((size_t)v->start != p || s[p] != (obj ? '{' : '['))
+		if ((size_t)v->start != p || s[p] != (v->type == JSMN_OBJECT ? '{' : '['))
 			goto bad;
+		if (cur >= 0) {
+			t[cur].size = csize;
+			if (depth < MASK_DEPTH)
+				mask[depth] = cmask;
+		}
+		obj = v->type == JSMN_OBJECT;
 		depth++;
-		if (obj && depth < MASK_DEPTH)
-			mask[depth] = 0;
+		csize = 0;
+		cmask = 0;
 		cur = i++;
 		p = skip_ws(s, p + 1, len);
 		if (p < len && s[p] == (obj ? '}' : ']'))
@@ -727,23 +735,20 @@ key:	/* a key at p, token i, in object cur */
 		size_t kn = end - p - 1;
 		unsigned h = key_hash(ks, kn);
 		uint64_t ent = key_entry(s, i, p + 1, kn, esc);
-		int m = t[cur].size;
-		if (m > 0 && m < SMALL_OBJECT) {
-			uint64_t bit = esc ? ~UINT64_C(0) : UINT64_C(1) << h;
-			if (depth >= MASK_DEPTH || (mask[depth] & bit)) {
-				for (int j = nk - m; j < nk; j++) {
-					if (key_eq(r, ent, keys[j])) {
-						f->tok = i;
-						f->pos = p;
-						return E_DUP;
-					}
+		int m = csize;
+		uint64_t bit = esc ? ~UINT64_C(0) : UINT64_C(1) << h;
+		if (m < SMALL_OBJECT && (cmask & bit)) {
+			for (int j = nk - m; j < nk; j++) {
+				if (key_eq(r, ent, keys[j])) {
+					f->tok = i;
+					f->pos = p;
+					return E_DUP;
 				}
 			}
 		}
-		if (depth < MASK_DEPTH)
-			mask[depth] |= esc ? ~UINT64_C(0) : UINT64_C(1) << h;
+		cmask |= bit;
 		keys[nk++] = ent;
-		t[cur].size = m + 1;
+		csize = m + 1;
 		if (cur == 0) {
 			if (esc)
 				common_key_esc(r, i);
@@ -778,8 +783,9 @@ after:	/* after a value, at p */
 close:	/* the end of cur, at p */
 	if ((size_t)t[cur].end != p + 1)
 		goto bad;
+	t[cur].size = csize;
 	if (obj) {
-		size_t nkeys = (size_t)t[cur].size;
+		size_t nkeys = (size_t)csize;
 		int d = nkeys > SMALL_OBJECT ? find_dup(r, keys + nk - nkeys, nkeys) : -1;
 		if (d >= 0) {
 			f->tok = d;
@@ -795,6 +801,10 @@ close:	/* the end of cur, at p */
 		cur = up >= 0 && t[up].type == JSMN_STRING ? t[up].parent : up;
 	}
 	obj = cur >= 0 && t[cur].type == JSMN_OBJECT;
+	if (cur >= 0) {
+		csize = t[cur].size;
+		cmask = depth < MASK_DEPTH ? mask[depth] : ~UINT64_C(0);
+	}
 	goto after;
 
 bad:

@@ -3,12 +3,15 @@
  *
  * The reference is jansson's json_loadb(line, len, JANSSON_FLAGS) with an
  * object as the result (jansson alone also takes a top-level array).
- * There are no expected disagreements: every line of the table and every
- * generated line must get the same verdict from both, and where both
- * accept it, the same tree (keys, strings after unescaping, numbers bit
- * for bit, literals).  Should a disagreement ever be chosen on purpose,
- * it goes into the table with expect set and a comment, and is listed in
- * record.c. */
+ * Every line of the table and every generated line must get the same
+ * verdict from both, and where both accept it, the same tree (keys,
+ * strings after unescaping, numbers bit for bit, literals, and the token
+ * sizes and parent links the accessors use).
+ *
+ * One disagreement is deliberate (record.c says why): a raw NUL byte
+ * right after a number or a literal, which jansson 2.14 drops and we
+ * reject.  nul_quirk() recognises it, the table marks its lines with 2,
+ * and the summary line counts them apart. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -1196,7 +1199,9 @@ static void test_differential(void)
 		struct tw_buf b = TW_BUF_INIT;
 		for (int k = 0; k < 70; k++)
 			tw_buf_adds(&b, k % 2 ? "{\"b\":1,\"a\":" : "{\"a\":");
-		tw_buf_adds(&b, dup ? "{\"x\":1,\"y\":2,\"x\":3}" : "{\"x\":1,\"y\":2,\"z\":3}");
+		/* a child object first, so the mask must come back after it */
+		tw_buf_adds(&b, dup ? "{\"x\":{\"q\":[{}]},\"y\":2,\"x\":3}"
+				    : "{\"x\":{\"q\":[{}]},\"y\":2,\"z\":3}");
 		for (int k = 0; k < 70; k++)
 			tw_buf_addc(&b, '}');
 		differ(&r, b.p, b.len, !dup);
