@@ -13,6 +13,7 @@
 
 #define BLOCK ((size_t)256 << 10)
 #define FOLLOW_POLL_NS 200000000L
+#define STOPPED (-3)          /* what the read helpers return for TW_IN_STOPPED */
 
 struct tw_in {
 	int fd;
@@ -30,6 +31,7 @@ struct tw_in {
 	off_t done, size;
 	void (*idle)(void *);
 	void *idle_arg;
+	volatile sig_atomic_t *stop;
 	bool follow, is_reg, restart, restarted;
 	dev_t dev;
 	ino_t ino;
@@ -105,6 +107,11 @@ bool tw_in_restarted(struct tw_in *in)
 	return r;
 }
 
+void tw_in_stop_on(struct tw_in *in, volatile sig_atomic_t *flag)
+{
+	in->stop = flag;
+}
+
 void tw_in_on_idle(struct tw_in *in, void (*fn)(void *), void *arg)
 {
 	in->idle = fn;
@@ -127,6 +134,8 @@ static ssize_t raw_read(struct tw_in *in, void *dst, size_t n)
 		}
 		if (errno != EINTR)
 			return -1;
+		if (in->stop && *in->stop)
+			return STOPPED;
 	}
 }
 
@@ -197,6 +206,8 @@ static ssize_t gz_fill(struct tw_in *in, struct tw_err *e)
 			return 0;
 		if (in->z.avail_in == 0) {
 			ssize_t got = raw_read(in, in->zbuf, BLOCK);
+			if (got == STOPPED)
+				return STOPPED;
 			if (got < 0)
 				return tw_err_set(e, "%s: %s", tw_in_name(in), strerror(errno));
 			if (got == 0)
@@ -213,6 +224,8 @@ static ssize_t gz_fill(struct tw_in *in, struct tw_err *e)
 			/* Another gzip member may follow (cat a.gz b.gz). */
 			if (in->z.avail_in == 0) {
 				ssize_t got = raw_read(in, in->zbuf, BLOCK);
+				if (got == STOPPED)
+					return STOPPED;
 				if (got < 0)
 					return tw_err_set(e, "%s: %s", tw_in_name(in), strerror(errno));
 				in->z.next_in = in->zbuf;
@@ -252,11 +265,15 @@ static ssize_t fill(struct tw_in *in, struct tw_err *e)
 		return gz_fill(in, e);
 	for (;;) {
 		ssize_t got = raw_read(in, in->buf + in->end, in->cap - in->end);
+		if (got == STOPPED)
+			return STOPPED;
 		if (got < 0)
 			return tw_err_set(e, "%s: %s", tw_in_name(in), strerror(errno));
 		if (got == 0 && in->follow) {
 			if (follow_wait(in, e) < 0)
 				return -1;
+			if (in->stop && *in->stop)
+				return STOPPED;
 			if (in->restart)
 				return -2;     /* tw_in_getline ends the old file first */
 			continue;
@@ -353,6 +370,8 @@ enum tw_in_status tw_in_getline(struct tw_in *in, char **line, size_t *len,
 		ssize_t got = fill(in, e);
 		if (got == -2)
 			continue;
+		if (got == STOPPED)
+			return TW_IN_STOPPED;
 		if (got < 0)
 			return TW_IN_ERROR;
 		if (got == 0)

@@ -19,6 +19,7 @@
 #define TW_IN_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -31,6 +32,7 @@ enum tw_in_status {
 	TW_IN_EOF = 0,
 	TW_IN_LINE = 1,
 	TW_IN_TOOLONG = 2,  /* a line over TW_IN_MAX_LINE, cut */
+	TW_IN_STOPPED = 3,  /* a signal set the stop flag (tw_in_stop_on) */
 };
 
 struct tw_in;
@@ -60,6 +62,11 @@ off_t tw_in_size(const struct tw_in *in);
 /* Called before any read that would block (and at every end of file
  * while following).  NULL for none. */
 void tw_in_on_idle(struct tw_in *in, void (*fn)(void *), void *arg);
+
+/* A read interrupted by a signal returns TW_IN_STOPPED when *flag is set
+ * (the tool installed its handler without SA_RESTART), so a tool blocked
+ * on a quiet pipe can save its state and end. */
+void tw_in_stop_on(struct tw_in *in, volatile sig_atomic_t *flag);
 
 /* Follow the file as it grows, like tail -F: at its end, wait and read
  * on; start again from the top when it is truncated, and reopen the

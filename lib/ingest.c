@@ -440,7 +440,7 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 		if (rc < 0)
 			break;
 		enum tw_in_status s = tw_in_getline(in, &g->line, &g->len, e);
-		if (s == TW_IN_EOF)
+		if (s == TW_IN_EOF || s == TW_IN_STOPPED)
 			break;
 		if (s == TW_IN_ERROR) {
 			rc = -1;
