@@ -21,6 +21,8 @@ void tw_buf_release(struct tw_buf *b);
 
 static inline void tw_buf_add(struct tw_buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return;      /* p may be NULL then: memcpy must not see it */
 	if (b->cap - b->len < n)
 		tw_buf_grow(b, n);
 	memcpy(b->p + b->len, p, n);

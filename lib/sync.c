@@ -287,6 +287,7 @@ struct tw_sync *tw_sync_new(const struct tw_sync_opts *o, struct tw_out *out,
 				continue;
 			struct sy_asset *a;
 			if (asset_new(s, spec->pattern, strlen(spec->pattern), &a, e) < 0) {
+				asset_free(a);
 				tw_sync_free(s);
 				return NULL;
 			}
