@@ -7,12 +7,24 @@ cd "$(dirname "$0")/.."
 out=${DEMO_OUT:-build/demo}
 mkdir -p "$out"
 log=testdata/skab-valve1-1.csv
-echo "== twin-ingest $log (wide CSV, ';'-separated, naive local time stamps)"
-"$bin/twin-ingest" --asset=skab-bench --columns=Pressure,Temperature,Current,Voltage,Thermocouple,Accelerometer1RMS \
-	--unit=Pressure=bar,Temperature=degC,Thermocouple=degC,Current=A,Voltage=V \
-	--tz=Europe/Moscow --stats "$log" >"$out/readings.ndjson"
-echo "first readings:"
-head -n 3 "$out/readings.ndjson"
-echo "readings per sensor:"
-jq -r .sensor "$out/readings.ndjson" | sort | uniq -c
-echo "written to $out/readings.ndjson"
+export PATH="$bin:$PATH"
+
+echo "== twin-ingest: $log (wide CSV, ';'-separated, naive time stamps)"
+twin-ingest --asset=skab-bench --numeric --rename='Volume Flow RateRMS=flow_rms' \
+	--columns=Accelerometer1RMS,Accelerometer2RMS,Current,Pressure,Temperature,Thermocouple,Voltage,'Volume Flow RateRMS' \
+	--stats "$log" >"$out/readings.ndjson"
+
+echo "== twin-sync: 1 s grid, twin description testdata/skab.json (ranges, periods, derived power)"
+twin-sync --twin=testdata/skab.json --every=1s --lateness=2s --stats \
+	"$out/readings.ndjson" >"$out/states.ndjson"
+
+echo
+echo "readings: $(wc -l <"$out/readings.ndjson"), states: $(wc -l <"$out/states.ndjson")"
+echo "states with a stale sensor (gaps in the log): $(grep -c '"stale"' "$out/states.ndjson" || true)"
+echo "states with a value outside its valid range: $(grep -c '"bad"' "$out/states.ndjson" || true)"
+echo "first state:"
+head -n 1 "$out/states.ndjson"
+echo "electrical power (W), min / mean / max over the run:"
+jq -s -r '[.[].values.power_w | select(. != null)] | "\(min | floor) / \(add / length | floor) / \(max | floor)"' \
+	"$out/states.ndjson"
+echo "written to $out/readings.ndjson and $out/states.ndjson"
