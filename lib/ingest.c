@@ -428,6 +428,7 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 	tw_buf_addc(&g->src, ':');
 
 	bool progress = g->o.progress && tw_in_size(in) > 0;
+	bool slow = g->o.replay > 0 || follow;
 	if (progress) {
 		g->diag->before_print = progress_clear;
 		g->diag->before_print_arg = g;
@@ -471,7 +472,9 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 			rc = -1;
 		if (stop)
 			break;
-		if (progress && (g->st.lines & 1023) == 0) {
+		/* The clock is cheap but not free: a fast read looks at it
+		 * every 1024 lines, a paced or followed one at every line. */
+		if (progress && (slow || (g->st.lines & 1023) == 0)) {
 			int64_t now = clock_ns(CLOCK_MONOTONIC);
 			if (now >= g->next_progress)
 				progress_show(g, now);

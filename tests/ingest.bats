@@ -531,6 +531,19 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_output '{"ts":"1970-01-01T00:00:00Z","asset":"p","sensor":"t","value":1}'
 }
 
+@test "output: progress shows on a terminal by default; --no-progress silences it" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	printf 'ts,v\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:01Z,2\n2024-01-01T00:00:02Z,3\n' >p.csv
+	run script -qec "twin-ingest --replay=3 p.csv >out" /dev/null
+	assert_success
+	assert_output --partial "p.csv: "
+	assert_output --partial "MB/s"
+	assert_equal "$(lines out)" 3
+	run script -qec "twin-ingest --no-progress --replay=3 p.csv >out" /dev/null
+	assert_success
+	assert_output ""
+}
+
 @test "output: --progress leaves the records alone and clears its line" {
 	run --separate-stderr twin-ingest --progress "$TOP/testdata/pump-1.csv"
 	assert_success
