@@ -697,10 +697,12 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 			return reject(s, "late: %s behind the watermark of %s", when, a->name);
 		}
 	}
-	if (a->started && s->o.max_future && ts > a->max_seen + s->o.max_future) {
+	if (a->started && s->o.max_future && ts - (a->max_seen - s->o.lateness) > s->o.max_future) {
+		/* It would drag the watermark along and make every reading
+		 * after it late: hold it apart instead. */
 		s->st.quarantined++;
-		dur_text(ts - a->max_seen, when, sizeof when);
-		return reject(s, "quarantined: %s ahead of the newest reading of %s", when, a->name);
+		dur_text(ts - (a->max_seen - s->o.lateness), when, sizeof when);
+		return reject(s, "quarantined: %s ahead of the watermark of %s", when, a->name);
 	}
 
 	size_t slen;

@@ -69,7 +69,7 @@ r() {  # r TS SENSOR VALUE [ASSET]: one reading
 	assert_failure 1
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"p","kind":"state","values":{"t":1}}
 {"ts":"2024-01-01T00:00:01Z","asset":"p","kind":"state","values":{"t":2}}'
-	assert_regex "$stderr" '^twin-sync: in:2: quarantined: [0-9.e+]+s ahead of the newest reading of p$'
+	assert_regex "$stderr" '^twin-sync: in:2: quarantined: [0-9.e+]+s ahead of the watermark of p$'
 	assert_equal "$(cat rej)" '{"ts":"2099-01-01T00:00:00Z","asset":"p","sensor":"t","value":9}'
 }
 
