@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The EXAMPLES of man/twin-ingest.1 run as written, from the top of the
+# The EXAMPLES of every man/*.1 page run as written, from the top of the
 # source tree.
 #
 #   TWIN_BIN=$PWD/bin bats tests/man-examples.bats
@@ -18,7 +18,6 @@ bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
-MAN=man/twin-ingest.1
 RUN_FOR=3   # seconds a "runs until interrupted" example is given
 
 setup() {
@@ -27,12 +26,18 @@ setup() {
 	cd "$ROOT" || return 1
 	command -v mandoc >/dev/null || skip "mandoc is not installed"
 	EXAMPLES=()
+	PAGES=(man/*.1)
 	local line
 	while IFS= read -r line; do
 		EXAMPLES+=("$line")
-	done < <(mandoc -Tutf8 -O width=400 "$MAN" | col -bx |
+	done < <(for page in "${PAGES[@]}"; do examples_of "$page"; done)
+}
+
+# The "$ twin-" command lines of the EXAMPLES section of page $1.
+examples_of() {
+	mandoc -Tutf8 -O width=400 "$1" | col -bx |
 		awk '/^EXAMPLES$/ { on = 1; next } /^[A-Z]/ { on = 0 }
-		     on && /^[ \t]*\$ twin-/ { sub(/^[ \t]*\$ /, ""); print }')
+		     on && /^[ \t]*\$ twin-/ { sub(/^[ \t]*\$ /, ""); print }'
 }
 
 # The files under testdata/ that command $1 names but that are missing.
@@ -45,8 +50,12 @@ missing_inputs() {
 	done
 }
 
-@test "the EXAMPLES section of $MAN has examples" {
-	((${#EXAMPLES[@]} >= 5)) || fail "only ${#EXAMPLES[@]} '\$ twin-' lines found in EXAMPLES"
+@test "the EXAMPLES section of every man page of a tool has examples" {
+	local page n
+	for page in "${PAGES[@]}"; do
+		n=$(examples_of "$page" | wc -l)
+		((n >= 5)) || fail "$page: only $n '\$ twin-' lines found in EXAMPLES"
+	done
 }
 
 @test "every example whose inputs exist runs as documented" {
