@@ -60,6 +60,7 @@ static void usage(void)
 	      "      --shard=K/N          keep only the assets of shard K of N (0 <= K < N),\n"
 	      "                           hashed as Kafka partitions by key\n"
 	      "      --key                print asset<TAB>record, for kcat -K '\\t'\n"
+	      "                           -X topic.partitioner=murmur2_random\n"
 	      "\n"
 	      "Errors:\n"
 	      "      --stats              print counts at the end on stderr\n"
@@ -284,8 +285,8 @@ int main(int argc, char **argv)
 
 	char *stdin_only[] = { "-", NULL };
 	char **files = optind < argc ? argv + optind : stdin_only;
-	bool stop = false;
-	for (char **f = files; *f && !stop && status != TW_EXIT_FATAL; f++) {
+	bool stop = false, strict_stop = false;
+	for (char **f = files; *f && !stop && !strict_stop && status != TW_EXIT_FATAL; f++) {
 		struct tw_in *in = tw_in_open(*f, &e);
 		if (!in) {
 			tw_diag_say(&diag, "%s", e.msg);
@@ -321,8 +322,7 @@ int main(int argc, char **argv)
 			}
 			int rc;
 			if (s == TW_IN_TOOLONG)
-				rc = tw_diag_reject(&diag, name, lineno, line, len, "",
-						    "line longer than %zu bytes", (size_t)TW_IN_MAX_LINE);
+				rc = tw_sync_too_long(sy, name, lineno, line, len);
 			else
 				rc = tw_sync_line(sy, name, lineno, line, len, tw_in_eol(in), &e);
 			if (rc < 0) {
@@ -330,7 +330,11 @@ int main(int argc, char **argv)
 				status = TW_EXIT_FATAL;
 				break;
 			}
-			if (rc > 0 || got_signal) {
+			if (rc > 0) {
+				strict_stop = true;
+				break;
+			}
+			if (got_signal) {
 				stop = true;
 				break;
 			}
@@ -345,14 +349,14 @@ int main(int argc, char **argv)
 			stop = true;
 	}
 	if (status != TW_EXIT_FATAL) {
-		if (state && !stop && tw_resume_end(&res, &e) < 0) {
+		if (state && !stop && !strict_stop && tw_resume_end(&res, &e) < 0) {
 			tw_diag_say(&diag, "%s", e.msg);
 			status = TW_EXIT_FATAL;
 		} else {
 			/* Without --state the input is all there is; with it, more
 			 * may come, unless --final says the log is complete. */
 			if ((!state || final) && !stop)
-				tw_sync_finish(sy);
+				tw_sync_finish(sy);    /* --strict too: what came before is written */
 			if (snapshot)
 				tw_sync_snapshot(sy);
 			if (state && checkpoint(sy, &res, &out, &diag) < 0)

@@ -12,7 +12,7 @@
 
 int tw_resume_load(struct tw_resume *r, const char *path, json_t **engine, struct tw_err *e)
 {
-	json_int_t lines, crc, out_size = -1, version;
+	json_int_t lines, crc, out_size = -1, out_dev = -1, out_ino = -1, version;
 	json_t *doc, *eng;
 	json_error_t je;
 
@@ -22,8 +22,9 @@ int tw_resume_load(struct tw_resume *r, const char *path, json_t **engine, struc
 	doc = tw_json_load_file(path, true, e);
 	if (!doc)
 		return e->msg[0] ? -1 : 0;
-	if (json_unpack_ex(doc, &je, 0, "{s:I, s:I, s:I, s?I, s:o}", "version", &version,
-			   "lines", &lines, "crc32", &crc, "output_size", &out_size, "engine", &eng) < 0) {
+	if (json_unpack_ex(doc, &je, 0, "{s:I, s:I, s:I, s?I, s?I, s?I, s:o}", "version", &version,
+			   "lines", &lines, "crc32", &crc, "output_size", &out_size,
+			   "output_dev", &out_dev, "output_ino", &out_ino, "engine", &eng) < 0) {
 		json_decref(doc);
 		return tw_err_set(e, "%s: not a checkpoint: %s", path, je.text);
 	}
@@ -35,6 +36,8 @@ int tw_resume_load(struct tw_resume *r, const char *path, json_t **engine, struc
 	r->want_crc = (uint32_t)crc;
 	r->has_out_size = out_size >= 0;
 	r->out_size = out_size;
+	r->out_dev = out_dev;
+	r->out_ino = out_ino;
 	*engine = json_incref(eng);
 	json_decref(doc);
 	return 0;
@@ -44,7 +47,8 @@ int tw_resume_cut_output(const struct tw_resume *r, int fd, struct tw_err *e)
 {
 	struct stat st;
 
-	if (!r->has_out_size || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= r->out_size)
+	if (!r->has_out_size || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= r->out_size ||
+	    (long long)st.st_dev != r->out_dev || (long long)st.st_ino != r->out_ino)
 		return 0;
 	if (ftruncate(fd, r->out_size) < 0)
 		return tw_err_set(e, "cannot cut standard output back to the checkpoint's %lld bytes: %s",
@@ -88,8 +92,11 @@ int tw_resume_save(struct tw_resume *r, json_t *engine, int out_fd, struct tw_er
 	}
 	json_t *doc = json_pack("{s:i, s:I, s:I, s:o}", "version", VERSION, "lines", (json_int_t)r->lines,
 				"crc32", (json_int_t)r->crc, "engine", engine);
-	if (out_size >= 0)
+	if (out_size >= 0) {
 		json_object_set_new(doc, "output_size", json_integer(out_size));
+		json_object_set_new(doc, "output_dev", json_integer((json_int_t)st.st_dev));
+		json_object_set_new(doc, "output_ino", json_integer((json_int_t)st.st_ino));
+	}
 	int rc = tw_atomic_write_json(r->path, doc, e);
 	json_decref(doc);
 	return rc;

@@ -6,7 +6,8 @@
  * input from the top (a cron job re-reads a log that has grown), skips
  * the lines consumed before after checking they are the same, and cuts
  * the output file back to the size the checkpoint saw, so records a
- * killed run wrote after its last checkpoint are not written twice.
+ * killed run wrote after its last checkpoint are not written twice
+ * (only the same file, by device and inode: never another one).
  *
  * Ownership: struct tw_resume owns nothing; the engine document passed
  * to tw_resume_save is taken over (and freed). */
@@ -27,6 +28,7 @@ struct tw_resume {
 	uint32_t want_crc;         /* and their CRC-32 */
 	bool has_out_size;
 	long long out_size;
+	long long out_dev, out_ino;  /* which file: another one is never cut */
 };
 
 /* Loads the checkpoint at path: *engine is the engine's state (owned by

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "expr.h"
+#include "in.h"
 #include "jsonw.h"
 #include "num.h"
 #include "record.h"
@@ -51,6 +52,7 @@ struct sy_sensor {
 };
 
 struct sy_derived {
+	const char *name;        /* borrowed from the twin */
 	struct tw_buf key;
 	struct tw_expr *expr;
 	double *var;
@@ -68,6 +70,7 @@ struct sy_asset {
 	int nheap, capheap;
 	bool started;
 	int64_t max_seen;
+	int64_t released;        /* event time of the last reading applied */
 	bool grid_started;
 	int64_t next_instant;
 	struct tw_expr_scope *scope;
@@ -207,23 +210,39 @@ static int asset_new(struct tw_sync *s, const char *name, size_t len, struct sy_
 	a->nlen = len;
 	tw_buf_adds(&a->head, ",\"asset\":");
 	tw_jw_str(&a->head, name, len);
+	a->released = INT64_MIN;
 	a->spec = s->o.twin ? tw_twin_asset(s->o.twin, a->name) : NULL;
 	if (a->spec && a->spec->nderived) {
+		const struct tw_asset_spec *spec = a->spec;
 		a->scope = tw_expr_scope_new();
-		a->derived = calloc((size_t)a->spec->nderived, sizeof *a->derived);
+		a->derived = calloc((size_t)spec->nderived, sizeof *a->derived);
 		if (!a->scope || !a->derived)
 			abort();
-		for (int i = 0; i < a->spec->nderived; i++) {
-			const struct tw_derived_spec *d = &a->spec->derived[i];
-			struct tw_err why;
+		/* When the twin lists the asset's sensors, a derived signal may
+		 * use only those and the signals defined before it, so a typo
+		 * is an error now rather than a null forever. */
+		for (int i = 0; i < spec->nsensors; i++)
+			tw_expr_scope_var(a->scope, spec->sensors[i].name);
+		for (int i = 0; i < spec->nderived; i++)
+			tw_expr_scope_var(a->scope, spec->derived[i].name);
+		for (int i = 0; i < spec->nderived; i++) {
+			const struct tw_derived_spec *d = &spec->derived[i];
+			struct tw_err why = { "" };
 			struct sy_derived *x = &a->derived[a->nderived];
-			x->expr = tw_expr_compile(a->scope, d->expr, true, &why);
-			if (!x->expr) {
+			x->expr = tw_expr_compile(a->scope, d->expr, spec->nsensors == 0, &why);
+			for (int v = 0; x->expr && v < tw_expr_nvars(x->expr); v++)
+				for (int j = i; j < spec->nderived; j++)
+					if (strcmp(tw_expr_var(x->expr, v), spec->derived[j].name) == 0)
+						tw_err_set(&why, "uses '%s', which is defined %s", spec->derived[j].name,
+							   j == i ? "by itself" : "after it");
+			if (!x->expr || why.msg[0]) {
+				tw_expr_free(x->expr);
 				tw_err_set(e, "%s: assets.%s.derived.%s: %s", s->o.twin->path,
-					   a->spec->pattern, d->name, why.msg);
+					   spec->pattern, d->name, why.msg);
 				*out = a;
 				return -1;
 			}
+			x->name = d->name;
 			a->nderived++;
 			tw_jw_str(&x->key, d->name, strlen(d->name));
 			tw_buf_addc(&x->key, ':');
@@ -477,18 +496,37 @@ static void mark_emitted(struct sy_asset *a)
 	}
 }
 
-/* Passes a released reading through (--keep-readings), marked when bad. */
+/* Passes a released reading through (--keep-readings); a bad one gets
+ * "q":"bad", in place of any quality it had. */
 static void keep_reading(struct tw_sync *s, const struct sy_asset *a, const struct sy_reading *r)
 {
+	struct tw_buf *b = &s->out->b;
+	struct tw_err e;
+	size_t cut = r->len, resume = r->len, n;
+	const char *mark = "";
+
 	line_start(s, a);
-	if (r->bad && r->len > 0 && r->line[r->len - 1] == '}') {
-		tw_buf_add(&s->out->b, r->line, r->len - 1);
-		tw_buf_adds(&s->out->b, ",\"q\":\"bad\"");
-		line_end(s);
-		return;
+	if (r->bad && tw_rec_parse(&s->rec, r->line, r->len, &e) == 0) {
+		int q = tw_rec_get(&s->rec, 0, "q");
+		if (q >= 0) {
+			const char *v = tw_rec_raw(&s->rec, q, &n);
+			if (tw_rec_type(&s->rec, q) == TW_J_STRING)
+				v--, n += 2;
+			cut = (size_t)(v - r->line);
+			resume = cut + n;
+			mark = "\"bad\"";
+		} else {
+			const char *obj = tw_rec_raw(&s->rec, 0, &n);
+			cut = resume = (size_t)(obj - r->line) + n - 1;   /* at its closing brace */
+			mark = ",\"q\":\"bad\"";
+		}
 	}
-	tw_buf_add(&s->out->b, r->line, r->len);
-	tw_buf_addc(&s->out->b, '\n');
+	tw_buf_add(b, r->line, cut);
+	tw_buf_adds(b, mark);
+	tw_buf_add(b, r->line + resume, r->len - resume);
+	tw_buf_addc(b, '\n');
+	if (b->len >= TW_OUT_BLOCK)
+		tw_out_flush(s->out);
 }
 
 /* Applies one released reading to the state and emits what it causes. */
@@ -508,6 +546,7 @@ static void release(struct tw_sync *s, struct sy_asset *a, struct sy_reading *r)
 		x->prev_ts = x->ts;
 		x->prev_num = x->num;
 	}
+	a->released = r->ts;
 	x->has = true;
 	x->ts = r->ts;
 	x->raw.len = 0;
@@ -635,6 +674,14 @@ static bool duplicate(const struct sy_asset *a, int k, int64_t ts, const char *v
 	return false;
 }
 
+int tw_sync_too_long(struct tw_sync *s, const char *file, long long lineno,
+		     const char *line, size_t len)
+{
+	s->file = file, s->lineno = lineno, s->line = line, s->len = len, s->eol = "";
+	s->st.lines++;
+	return reject(s, "line longer than %zu bytes", (size_t)TW_IN_MAX_LINE);
+}
+
 int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 		 const char *line, size_t len, const char *eol, struct tw_err *fatal)
 {
@@ -684,9 +731,14 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 	}
 
 	char when[64];
-	if (a->started && ts < a->max_seen - s->o.lateness) {
+	/* Late: behind the watermark, or behind what was applied already
+	 * (after --final, everything up to the newest reading). */
+	int64_t floor = a->max_seen - s->o.lateness;
+	if (a->released > floor)
+		floor = a->released;
+	if (a->started && ts < floor) {
 		s->st.late++;
-		dur_text(a->max_seen - s->o.lateness - ts, when, sizeof when);
+		dur_text(floor - ts, when, sizeof when);
 		switch (s->o.late) {
 		case TW_LATE_DROP:
 			return 0;
@@ -715,6 +767,9 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 	}
 	if (slen == 0)
 		return reject(s, "empty sensor name");
+	for (int i = 0; i < a->nderived; i++)
+		if (strlen(a->derived[i].name) == slen && memcmp(a->derived[i].name, sname, slen) == 0)
+			return reject(s, "%s is a derived signal of %s, not a sensor", a->derived[i].name, a->name);
 	int k = sensor_index(s, a, sname, slen);
 
 	size_t vlen;
@@ -734,9 +789,17 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 	struct sy_sensor *x = &a->sensors[k];
 	if (rd.is_num && ((!isnan(x->min) && rd.num < x->min) || (!isnan(x->max) && rd.num > x->max))) {
 		s->st.out_of_range++;
-		if (s->o.reject_out_of_range)
-			return reject(s, "%s = %.*s is outside its valid range [%g, %g]", x->name,
-				      (int)vlen, v, x->min, x->max);
+		if (s->o.reject_out_of_range) {
+			char range[80];
+			if (isnan(x->min))
+				snprintf(range, sizeof range, "at most %g", x->max);
+			else if (isnan(x->max))
+				snprintf(range, sizeof range, "at least %g", x->min);
+			else
+				snprintf(range, sizeof range, "[%g, %g]", x->min, x->max);
+			return reject(s, "%s = %.*s is outside its valid range %s", x->name,
+				      (int)vlen, v, range);
+		}
 		rd.bad = true;
 	}
 	rd.line = xstrndup(line, len);
@@ -788,8 +851,9 @@ json_t *tw_sync_save(const struct tw_sync *s)
 			json_array_append_new(buffer, json_pack("{s:s%, s:I, s:b}", "line", r->line, r->len,
 								"seq", (json_int_t)r->seq, "bad", r->bad));
 		}
-		json_array_append_new(assets, json_pack("{s:s, s:b, s:I, s:b, s:I, s:o, s:o}",
+		json_array_append_new(assets, json_pack("{s:s, s:b, s:I, s:I, s:b, s:I, s:o, s:o}",
 			"asset", a->name, "started", a->started, "max_seen", (json_int_t)a->max_seen,
+			"released", (json_int_t)a->released,
 			"grid_started", a->grid_started, "next_instant", (json_int_t)a->next_instant,
 			"sensors", sensors, "buffer", buffer));
 	}
@@ -872,10 +936,11 @@ int tw_sync_load(struct tw_sync *s, const json_t *state, struct tw_err *e)
 	json_array_foreach(assets, i, ja) {
 		const char *name;
 		int started, grid_started;
-		json_int_t max_seen, next_instant;
+		json_int_t max_seen, released, next_instant;
 		json_t *sensors, *buffer;
-		if (json_unpack_ex(ja, &je, 0, "{s:s, s:b, s:I, s:b, s:I, s:o, s:o}", "asset", &name,
-				   "started", &started, "max_seen", &max_seen, "grid_started", &grid_started,
+		if (json_unpack_ex(ja, &je, 0, "{s:s, s:b, s:I, s:I, s:b, s:I, s:o, s:o}", "asset", &name,
+				   "started", &started, "max_seen", &max_seen, "released", &released,
+				   "grid_started", &grid_started,
 				   "next_instant", &next_instant, "sensors", &sensors, "buffer", &buffer) < 0)
 			return tw_err_set(e, "assets[%zu]: %s", i, je.text);
 		size_t nlen = strlen(name);
@@ -889,6 +954,7 @@ int tw_sync_load(struct tw_sync *s, const json_t *state, struct tw_err *e)
 		}
 		a->started = started;
 		a->max_seen = max_seen;
+		a->released = released;
 		a->grid_started = grid_started;
 		a->next_instant = next_instant;
 		size_t k;

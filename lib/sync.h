@@ -62,6 +62,10 @@ void tw_sync_free(struct tw_sync *s);
 int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 		 const char *line, size_t len, const char *eol, struct tw_err *e);
 
+/* Rejects a line the reader cut at TW_IN_MAX_LINE (its first bytes). */
+int tw_sync_too_long(struct tw_sync *s, const char *file, long long lineno,
+		     const char *line, size_t len);
+
 /* The end of the input: releases every buffered reading and emits the
  * grid instants up to the last reading (the log is complete). */
 void tw_sync_finish(struct tw_sync *s);

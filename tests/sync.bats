@@ -339,3 +339,60 @@ JSON
 		assert_equal "$got" "$(jq -nc "$want")"
 	done
 }
+
+@test "--state: a resumed run cuts back only the output file it wrote" {
+	for i in $(seq 0 9); do r "2024-01-01T00:00:0${i}Z" t "$i"; done >log
+	twin-sync --state=s.json log >out
+	cp s.json s2.json
+	seq 1 1000 >other
+	twin-sync --state=s2.json log >>other
+	assert_equal "$(lines other)" 1000
+	echo "junk" >>out
+	twin-sync --state=s.json log >>out
+	assert_equal "$(lines out)" 10
+}
+
+@test "--final: readings that arrive later cannot take the state back in time" {
+	{ r 2024-01-01T00:00:00Z t 1; r 2024-01-01T00:00:05Z t 5; } >log
+	twin-sync --state=s.json --lateness=10s --final log >out
+	{ cat log; r 2024-01-01T00:00:03Z t 3; } >log2
+	run --separate-stderr twin-sync --state=s.json --lateness=10s log2
+	assert_failure 1
+	assert_output ""
+	assert_equal "$stderr" "twin-sync: log2:3: late: 2s behind the watermark of p"
+}
+
+@test "--strict writes what came before the rejected line" {
+	{ r 2024-01-01T00:00:00Z t 1; r 2024-01-01T00:00:01Z t 2; echo bad; r 2024-01-01T00:00:02Z t 3; } >in
+	run --separate-stderr twin-sync --strict --lateness=5s in
+	assert_failure 1
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "--twin: derived signals may use only known sensors and earlier signals" {
+	echo '{"assets": {"p": {"sensors": {"a": {}}, "derived": {"x": "y + 1", "y": "a * 2"}}}}' >fwd.json
+	run --separate-stderr twin-sync --twin=fwd.json /dev/null
+	assert_failure 2
+	assert_equal "$stderr" "twin-sync: fwd.json: assets.p.derived.x: uses 'y', which is defined after it"
+	echo '{"assets": {"p": {"sensors": {"a": {}}, "derived": {"y": "b * 2"}}}}' >typo.json
+	run --separate-stderr twin-sync --twin=typo.json /dev/null
+	assert_failure 2
+	assert_regex "$stderr" "unknown variable 'b'"
+	echo '{"assets": {"p": {"sensors": {"a": {}}, "derived": {"y": "a * 2"}}}}' >ok.json
+	r 2024-01-01T00:00:00Z y 1 >in
+	run --separate-stderr twin-sync --twin=ok.json in
+	assert_failure 1
+	assert_equal "$stderr" "twin-sync: in:1: y is a derived signal of p, not a sensor"
+}
+
+@test "--keep-readings marks a bad reading's quality in place" {
+	echo '{"assets": {"p": {"sensors": {"t": {"max": 10}}}}}' >twin.json
+	printf '%s\n' '{"ts":"2024-01-01T00:00:00Z","asset":"p","sensor":"t","value":11,"q":"good"}  ' \
+		'{"ts":"2024-01-01T00:00:01Z","asset":"p","sensor":"t","value":12}  ' >in
+	run --separate-stderr twin-sync --keep-readings --twin=twin.json --out-of-range=mark in
+	assert_success
+	assert_line --index 0 '{"ts":"2024-01-01T00:00:00Z","asset":"p","sensor":"t","value":11,"q":"bad"}  '
+	assert_line --index 2 '{"ts":"2024-01-01T00:00:01Z","asset":"p","sensor":"t","value":12,"q":"bad"}  '
+	run --separate-stderr twin-sync --twin=twin.json --out-of-range=reject in
+	assert_equal "${stderr_lines[0]}" "twin-sync: in:1: t = 11 is outside its valid range at most 10"
+}

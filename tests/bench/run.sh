@@ -7,15 +7,28 @@
 #      rows.
 #   B. The record reader: the canonical readings of A (6,000,000 NDJSON
 #      lines) through bench_record and through jq -c .
+#   C. twin-sync vs pandas: a long NDJSON from gen_long (4 assets x 6
+#      sensors, one reading a second each, 1% out of order by up to 3 s)
+#      to 1 s aligned states, with twin-sync --lateness=5s --every=1s and
+#      with the same steps in pandas (sync_pandas.py: pivot, groupby asset,
+#      resample('1s').last().ffill()); time and peak memory of both on
+#      600,000 and 6,000,000 readings, and a check that their states agree
+#      (sync_compare.py).
 #
 # Prints numbers and the project's goals next to them; never fails on
 # speed, but exits non-zero when a command itself fails.
 #
-# Environment: TWIN_BIN (directory of twin-ingest, default bin/),
-# BENCH_DIR (directory of gen_wide and bench_record, default
-# build/plain/bench), BENCH_ROWS (rows of the big file, default 1000000),
-# BENCH_RUNS (timed runs per command, default 3), BENCH_NO_HYPERFINE=1
-# (time with /usr/bin/time even when hyperfine is installed).
+# Environment: TWIN_BIN (directory of twin-ingest and twin-sync, default
+# bin/), BENCH_DIR (directory of gen_wide, bench_record and gen_long,
+# default build/plain/bench), BENCH_ROWS (rows of the big file of A and B,
+# default 1000000), BENCH_SYNC_READINGS (readings of the big file of C,
+# default 6000000; the small one has 600000, or a tenth of the big one when
+# that is smaller), BENCH_SYNC_SAMPLE (C compares every Nth state, default
+# 1000), BENCH_SECTIONS (which benchmarks to run, default ABC; B needs A's
+# output, so A or B runs both), BENCH_RUNS (timed runs per command,
+# default 3), BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when
+# hyperfine is installed), BENCH_PYTHON (the python with pandas, default
+# /usr/bin/python3, where Debian's python3-pandas is).
 #
 # Units: MB/s is 10^6 bytes of input per second; peak MB is the maximum
 # resident set size reported by /usr/bin/time (KiB) divided by 1024.
@@ -27,6 +40,11 @@ TWIN_BIN=${TWIN_BIN:-$root/bin}
 BENCH_DIR=${BENCH_DIR:-$root/build/plain/bench}
 big_rows=${BENCH_ROWS:-1000000}
 runs=${BENCH_RUNS:-3}
+sync_big=${BENCH_SYNC_READINGS:-6000000}
+sync_sample=${BENCH_SYNC_SAMPLE:-1000}
+sections=${BENCH_SECTIONS:-ABC}
+py=${BENCH_PYTHON:-/usr/bin/python3}
+want() { case $sections in *["$1"]*) return 0 ;; esac; return 1; }
 
 # Peers: Miller and jq are needed; /usr/bin/time (Debian package "time")
 # measures memory; hyperfine is used when it can be had.
@@ -43,14 +61,23 @@ fi
 ingest=$TWIN_BIN/twin-ingest
 gen=$BENCH_DIR/gen_wide
 recbench=$BENCH_DIR/bench_record
-for f in "$ingest" "$gen"; do
+sync=$TWIN_BIN/twin-sync
+genlong=$BENCH_DIR/gen_long
+need=""
+want AB && need="$ingest $gen"
+want C && need="$need $sync $genlong"
+for f in $need; do
 	[ -x "$f" ] || { echo "run.sh: $f not built (run make bench)" >&2; exit 2; }
 done
-case $big_rows in
-'' | *[!0-9]*) echo "run.sh: BENCH_ROWS must be a number" >&2; exit 2 ;;
-esac
+for v in BENCH_ROWS="$big_rows" BENCH_SYNC_READINGS="$sync_big" BENCH_SYNC_SAMPLE="$sync_sample"; do
+	case ${v#*=} in
+	'' | *[!0-9]* | 0) echo "run.sh: ${v%%=*} must be a positive number" >&2; exit 2 ;;
+	esac
+done
 small_rows=100000
 [ "$big_rows" -le "$small_rows" ] && small_rows=$((big_rows / 10 > 0 ? big_rows / 10 : 1))
+sync_small=600000
+[ "$sync_big" -le "$sync_small" ] && sync_small=$((sync_big / 10 > 0 ? sync_big / 10 : 1))
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/twin-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -74,8 +101,9 @@ calc() { awk "BEGIN { printf \"%.9g\", ($1) }" </dev/null; }
 fmt() { awk -v v="$2" "BEGIN { printf \"$1\", v }" </dev/null; }
 
 # time_cmd WARMUP RUNS CMD...: wall seconds of CMD with its output to
-# /dev/null, in $secs: with hyperfine the mean of RUNS runs, else the median
-# of RUNS runs timed with date +%s%N.  A failing command fails the benchmark.
+# /dev/null (or to the file $time_out when set), in $secs: with hyperfine the
+# mean of RUNS runs, else the median of RUNS runs timed with date +%s%N.  A
+# failing command fails the benchmark.
 time_cmd() {
 	warm=$1 n=$2
 	shift 2
@@ -84,21 +112,21 @@ time_cmd() {
 		for a in "$@"; do cmdline="$cmdline $(q "$a")"; done
 		# Its warnings (outliers, very short runs) are noise here; its
 		# messages are shown only when the command fails.
-		hyperfine -N --style none --output null --warmup "$warm" --runs "$n" \
+		hyperfine -N --style none --output "${time_out:-null}" --warmup "$warm" --runs "$n" \
 			--export-json "$tmp/hf.json" "${cmdline# }" >"$tmp/hf.log" 2>&1 ||
 			{ cat "$tmp/hf.log" >&2; fail "command failed: $*"; }
 		secs=$(jq '.results[0].mean' "$tmp/hf.json")
 	else
 		i=0
 		while [ "$i" -lt "$warm" ]; do
-			"$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "command failed: $*"; }
+			"$@" >"${time_out:-/dev/null}" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "command failed: $*"; }
 			i=$((i + 1))
 		done
 		: >"$tmp/times"
 		i=0
 		while [ "$i" -lt "$n" ]; do
 			t0=$(date +%s%N)
-			"$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "command failed: $*"; }
+			"$@" >"${time_out:-/dev/null}" 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "command failed: $*"; }
 			t1=$(date +%s%N)
 			calc "$((t1 - t0)) / 1e9" >>"$tmp/times"
 			echo >>"$tmp/times"
@@ -121,119 +149,214 @@ rss_kb() {
 
 mb_of_kb() { fmt '%.1f' "$(calc "$1 / 1024")"; }
 
-# --- inputs ----------------------------------------------------------------
-
-small=$tmp/wide-small.csv
-large=$tmp/wide-big.csv
-step "generating wide CSVs: $small_rows and $big_rows rows x $nsensors sensors"
-"$gen" "$small_rows" >"$small"
-"$gen" "$big_rows" >"$large"
-large_bytes=$(wc -c <"$large")
-large_mb=$(fmt '%.1f' "$(calc "$large_bytes / 1e6")")
-
-# --- A: ingest throughput --------------------------------------------------
-
-say ""
-say "Benchmark A: ingest throughput ($big_rows rows x $nsensors sensors, $large_mb MB wide CSV)"
 if [ "$have_hyperfine" = 1 ]; then
 	hf_note="hyperfine, mean of $runs runs after 1 warmup"
 else
 	hf_note="no hyperfine: median of $runs runs after 1 warmup"
 fi
 
-step "twin-ingest ($hf_note)"
-time_cmd 1 "$runs" "$ingest" "$large"
-t_ingest=$secs
-step "mlr reshape ($hf_note)"
-time_cmd 1 "$runs" mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$large"
-t_mlr=$secs
-step "cat ($hf_note)"
-time_cmd 1 "$runs" cat "$large"
-t_cat=$secs
+# --- A and B ---------------------------------------------------------------
 
-# Memory, and once the outputs themselves: the big file's readings are kept
-# for benchmark B, Miller's are only counted.
-readings=$tmp/readings.ndjson
-step "peak memory: twin-ingest and mlr on $small_rows and $big_rows rows; output counts"
-rss_kb /dev/null "$ingest" "$small"
-m_ingest_small=$rss
-rss_kb "$readings" "$ingest" "$large"
-m_ingest_big=$rss
-rss_kb /dev/null mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$small"
-m_mlr_small=$rss
-rss_kb "$tmp/mlr.out" mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$large"
-m_mlr_big=$rss
-rss_kb /dev/null cat "$large"
-m_cat=$rss
+if want AB; then
 
-n_readings=$(wc -l <"$readings")
-n_mlr=$(wc -l <"$tmp/mlr.out")
-rm -f "$tmp/mlr.out"
-n_expected=$((big_rows * nsensors))
+	# --- inputs --------------------------------------------------------
 
-say ""
-printf '%-14s %9s %9s %9s %14s\n' tool seconds "MB/s" "peak MB" "time vs twin"
-row() {   # NAME SECONDS PEAK_KB
-	printf '%-14s %9s %9s %9s %13sx\n' "$1" \
-		"$(fmt '%.3f' "$2")" \
-		"$(fmt '%.1f' "$(calc "$large_bytes / 1e6 / $2")")" \
-		"$(mb_of_kb "$3")" \
-		"$(fmt '%.2f' "$(calc "$2 / $t_ingest")")"
-}
-row twin-ingest "$t_ingest" "$m_ingest_big"
-row "mlr reshape" "$t_mlr" "$m_mlr_big"
-row cat "$t_cat" "$m_cat"
-say ""
-say "twin-ingest vs Miller: $(fmt '%.1f' "$(calc "$t_mlr / $t_ingest")")x throughput (goal >= 5x)"
-say "twin-ingest peak memory $small_rows rows: $(mb_of_kb "$m_ingest_small") MB, $big_rows rows: $(mb_of_kb "$m_ingest_big") MB (goal: does not grow with the input)"
-say "mlr reshape peak memory $small_rows rows: $(mb_of_kb "$m_mlr_small") MB, $big_rows rows: $(mb_of_kb "$m_mlr_big") MB"
-if [ "$n_readings" -eq "$n_mlr" ] && [ "$n_readings" -eq "$n_expected" ]; then
-	say "outputs agree: $n_readings readings"
-else
-	say "outputs DISAGREE: twin-ingest $n_readings readings, Miller $n_mlr records, expected $n_expected"
-fi
+	small=$tmp/wide-small.csv
+	large=$tmp/wide-big.csv
+	step "generating wide CSVs: $small_rows and $big_rows rows x $nsensors sensors"
+	"$gen" "$small_rows" >"$small"
+	"$gen" "$big_rows" >"$large"
+	large_bytes=$(wc -c <"$large")
+	large_mb=$(fmt '%.1f' "$(calc "$large_bytes / 1e6")")
 
-# --- B: the record reader --------------------------------------------------
+	# --- A: ingest throughput ------------------------------------------
 
-say ""
-readings_mb=$(fmt '%.1f' "$(calc "$(wc -c <"$readings") / 1e6")")
-say "Benchmark B: record reader ($n_readings canonical readings, $readings_mb MB NDJSON)"
-if [ -x "$recbench" ]; then
-	step "bench_record ($hf_note)"
-	time_cmd 1 "$runs" "$recbench" "$readings"
-	t_rec=$secs
-	step "bench_record once more for its own report, and once for a pass-through check"
-	"$recbench" "$readings" >/dev/null 2>"$tmp/rec.err" ||
-		{ cat "$tmp/rec.err" >&2; fail "bench_record failed"; }
-	rec_line=$(grep '^records: ' "$tmp/rec.err") || fail "bench_record printed no report"
-	"$recbench" "$readings" 2>/dev/null | cmp -s - "$readings" && same=1 || same=0
-	rec_rate=$(printf '%s\n' "$rec_line" | sed 's/.*records\/s: *//')
-else
-	say "bench_record: skipped ($recbench not built)"
-fi
-step "jq -c . (one run, no warmup)"
-time_cmd 0 1 jq -c . "$readings"
-t_jq=$secs
+	say ""
+	say "Benchmark A: ingest throughput ($big_rows rows x $nsensors sensors, $large_mb MB wide CSV)"
 
-say ""
-printf '%-14s %9s %13s %14s\n' tool seconds "records/s" "time vs rec"
-if [ -x "$recbench" ]; then
-	printf '%-14s %9s %13s %13sx\n' bench_record "$(fmt '%.3f' "$t_rec")" \
-		"$(fmt '%.0f' "$(calc "$n_readings / $t_rec")")" "1.00"
-fi
-printf '%-14s %9s %13s %14s\n' "jq -c ." "$(fmt '%.3f' "$t_jq")" \
-	"$(fmt '%.0f' "$(calc "$n_readings / $t_jq")")" \
-	"$([ -x "$recbench" ] && printf '%sx' "$(fmt '%.2f' "$(calc "$t_jq / $t_rec")")" || echo -)"
-say ""
-if [ -x "$recbench" ]; then
-	say "bench_record says: $rec_line"
-	if [ "$same" = 1 ]; then
-		say "bench_record pass-through: output identical to input"
+	step "twin-ingest ($hf_note)"
+	time_cmd 1 "$runs" "$ingest" "$large"
+	t_ingest=$secs
+	step "mlr reshape ($hf_note)"
+	time_cmd 1 "$runs" mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$large"
+	t_mlr=$secs
+	step "cat ($hf_note)"
+	time_cmd 1 "$runs" cat "$large"
+	t_cat=$secs
+
+	# Memory, and once the outputs themselves: the big file's readings are kept
+	# for benchmark B, Miller's are only counted.
+	readings=$tmp/readings.ndjson
+	step "peak memory: twin-ingest and mlr on $small_rows and $big_rows rows; output counts"
+	rss_kb /dev/null "$ingest" "$small"
+	m_ingest_small=$rss
+	rss_kb "$readings" "$ingest" "$large"
+	m_ingest_big=$rss
+	rss_kb /dev/null mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$small"
+	m_mlr_small=$rss
+	rss_kb "$tmp/mlr.out" mlr --icsv --ojsonl reshape -i "$sensors" -o sensor,value "$large"
+	m_mlr_big=$rss
+	rss_kb /dev/null cat "$large"
+	m_cat=$rss
+
+	n_readings=$(wc -l <"$readings")
+	n_mlr=$(wc -l <"$tmp/mlr.out")
+	rm -f "$tmp/mlr.out"
+	n_expected=$((big_rows * nsensors))
+
+	say ""
+	printf '%-14s %9s %9s %9s %14s\n' tool seconds "MB/s" "peak MB" "time vs twin"
+	row() {   # NAME SECONDS PEAK_KB
+		printf '%-14s %9s %9s %9s %13sx\n' "$1" \
+			"$(fmt '%.3f' "$2")" \
+			"$(fmt '%.1f' "$(calc "$large_bytes / 1e6 / $2")")" \
+			"$(mb_of_kb "$3")" \
+			"$(fmt '%.2f' "$(calc "$2 / $t_ingest")")"
+	}
+	row twin-ingest "$t_ingest" "$m_ingest_big"
+	row "mlr reshape" "$t_mlr" "$m_mlr_big"
+	row cat "$t_cat" "$m_cat"
+	say ""
+	say "twin-ingest vs Miller: $(fmt '%.1f' "$(calc "$t_mlr / $t_ingest")")x throughput (goal >= 5x)"
+	say "twin-ingest peak memory $small_rows rows: $(mb_of_kb "$m_ingest_small") MB, $big_rows rows: $(mb_of_kb "$m_ingest_big") MB (goal: does not grow with the input)"
+	say "mlr reshape peak memory $small_rows rows: $(mb_of_kb "$m_mlr_small") MB, $big_rows rows: $(mb_of_kb "$m_mlr_big") MB"
+	if [ "$n_readings" -eq "$n_mlr" ] && [ "$n_readings" -eq "$n_expected" ]; then
+		say "outputs agree: $n_readings readings"
 	else
-		say "bench_record pass-through: output DIFFERS from input"
+		say "outputs DISAGREE: twin-ingest $n_readings readings, Miller $n_mlr records, expected $n_expected"
 	fi
-	say "record reader vs jq: $(fmt '%.1f' "$(calc "$t_jq / $t_rec")")x throughput"
-	say "record reader: $(fmt '%.0f' "$rec_rate") records/s (goal >= 4M/s)"
-else
-	say "record reader: skipped (bench_record not built)"
+
+	# --- B: the record reader ------------------------------------------
+
+	say ""
+	readings_mb=$(fmt '%.1f' "$(calc "$(wc -c <"$readings") / 1e6")")
+	say "Benchmark B: record reader ($n_readings canonical readings, $readings_mb MB NDJSON)"
+	if [ -x "$recbench" ]; then
+		step "bench_record ($hf_note)"
+		time_cmd 1 "$runs" "$recbench" "$readings"
+		t_rec=$secs
+		step "bench_record once more for its own report, and once for a pass-through check"
+		"$recbench" "$readings" >/dev/null 2>"$tmp/rec.err" ||
+			{ cat "$tmp/rec.err" >&2; fail "bench_record failed"; }
+		rec_line=$(grep '^records: ' "$tmp/rec.err") || fail "bench_record printed no report"
+		"$recbench" "$readings" 2>/dev/null | cmp -s - "$readings" && same=1 || same=0
+		rec_rate=$(printf '%s\n' "$rec_line" | sed 's/.*records\/s: *//')
+	else
+		say "bench_record: skipped ($recbench not built)"
+	fi
+	step "jq -c . (one run, no warmup)"
+	time_cmd 0 1 jq -c . "$readings"
+	t_jq=$secs
+
+	say ""
+	printf '%-14s %9s %13s %14s\n' tool seconds "records/s" "time vs rec"
+	if [ -x "$recbench" ]; then
+		printf '%-14s %9s %13s %13sx\n' bench_record "$(fmt '%.3f' "$t_rec")" \
+			"$(fmt '%.0f' "$(calc "$n_readings / $t_rec")")" "1.00"
+	fi
+	printf '%-14s %9s %13s %14s\n' "jq -c ." "$(fmt '%.3f' "$t_jq")" \
+		"$(fmt '%.0f' "$(calc "$n_readings / $t_jq")")" \
+		"$([ -x "$recbench" ] && printf '%sx' "$(fmt '%.2f' "$(calc "$t_jq / $t_rec")")" || echo -)"
+	say ""
+	if [ -x "$recbench" ]; then
+		say "bench_record says: $rec_line"
+		if [ "$same" = 1 ]; then
+			say "bench_record pass-through: output identical to input"
+		else
+			say "bench_record pass-through: output DIFFERS from input"
+		fi
+		say "record reader vs jq: $(fmt '%.1f' "$(calc "$t_jq / $t_rec")")x throughput"
+		say "record reader: $(fmt '%.0f' "$rec_rate") records/s (goal >= 4M/s)"
+	else
+		say "record reader: skipped (bench_record not built)"
+	fi
+
+fi
+# --- C: twin-sync vs pandas ------------------------------------------------
+
+# 600000 -> 600k, 6000000 -> 6M: for the summary lines.
+human() {
+	awk -v n="$1" 'BEGIN {
+		if (n >= 1e6 && n % 1e6 == 0) printf "%dM", n / 1e6
+		else if (n >= 1e3 && n % 1e3 == 0) printf "%dk", n / 1e3
+		else printf "%d", n
+	}' </dev/null
+}
+
+if want C; then
+	say ""
+	say "Benchmark C: 1 s aligned states, twin-sync vs pandas ($sync_small and $sync_big readings)"
+	# Debian's python3-pandas, for Debian's python3: a python3 earlier on
+	# PATH (a virtualenv, pyenv) may not see it.
+	"$here/../deps.sh" python3-pandas
+	[ -x "$py" ] || fail "$py not found (set BENCH_PYTHON to a python3 with pandas)"
+	pd_version=$("$py" -c 'import pandas; print(pandas.__version__)') ||
+		fail "$py cannot import pandas (set BENCH_PYTHON to a python3 with pandas)"
+
+	# Both inputs first, so neither tool's run waits on the generator.
+	long_small=$tmp/long-small.ndjson
+	long_big=$tmp/long-big.ndjson
+	step "generating $sync_small and $sync_big readings: 4 assets x 6 sensors, 1 s period, 1% out of order"
+	"$genlong" -s "$sync_small" >"$long_small" 2>"$tmp/gen-small.err" ||
+		{ cat "$tmp/gen-small.err" >&2; fail "gen_long failed"; }
+	"$genlong" -s "$sync_big" >"$long_big" 2>"$tmp/gen-big.err" ||
+		{ cat "$tmp/gen-big.err" >&2; fail "gen_long failed"; }
+	# "gen_long: N readings, S s of event time, D delayed"
+	d_s=$(sed -n 's/.*, \([0-9]*\) delayed$/\1/p' "$tmp/gen-small.err")
+	d_b=$(sed -n 's/.*, \([0-9]*\) delayed$/\1/p' "$tmp/gen-big.err")
+
+	# run_sync FILE N: twin-sync and pandas on FILE (N readings); sets
+	# r_secs and r_kb (twin-sync), p_secs and p_kb (pandas), and r_cmp
+	# (what sync_compare.py says, each line prefixed with N in short).
+	run_sync() {
+		in=$1
+		out_sync=$tmp/sync.ndjson
+		out_pd=$tmp/pandas.ndjson
+		step "twin-sync on $2 readings ($hf_note; output to a file)"
+		time_out=$out_sync
+		time_cmd 1 "$runs" "$sync" --lateness=5s --every=1s "$in"
+		time_out=
+		r_secs=$secs
+		step "twin-sync on $2 readings: peak memory"
+		# A rejected line (late or malformed) makes twin-sync exit 1:
+		# that fails the benchmark here.
+		rss_kb "$out_sync" "$sync" --lateness=5s --every=1s "$in"
+		r_kb=$rss
+		step "pandas on $2 readings (one run, timed by /usr/bin/time with its peak memory)"
+		/usr/bin/time -f '%e %M' -o "$tmp/pd.time" \
+			"$py" "$here/sync_pandas.py" "$in" "$out_pd" || fail "sync_pandas.py failed"
+		p_secs=$(tail -n 1 "$tmp/pd.time" | cut -d ' ' -f 1)
+		p_secs=$(calc "$p_secs > 1e-6 ? $p_secs : 1e-6")
+		p_kb=$(tail -n 1 "$tmp/pd.time" | cut -d ' ' -f 2)
+		step "comparing states (every ${sync_sample}th of twin-sync's, and each asset's first and last)"
+		# A disagreement is reported, as in A, not a failure of the run.
+		"$py" "$here/sync_compare.py" --every "$sync_sample" "$out_sync" "$out_pd" \
+			>"$tmp/cmp.out" || true
+		r_cmp=$(sed "s/^/$(human "$2"): /" "$tmp/cmp.out")
+		rm -f "$out_sync" "$out_pd"
+	}
+	run_sync "$long_small" "$sync_small"
+	t_ss=$r_secs m_ss=$r_kb t_ps=$p_secs m_ps=$p_kb c_s=$r_cmp
+	run_sync "$long_big" "$sync_big"
+	t_sb=$r_secs m_sb=$r_kb t_pb=$p_secs m_pb=$p_kb c_b=$r_cmp
+
+	say ""
+	printf '%-14s %9s %9s %12s %9s\n' tool readings seconds "readings/s" "peak MB"
+	crow() {   # NAME READINGS SECONDS PEAK_KB
+		printf '%-14s %9s %9s %12s %9s\n' "$1" "$2" "$(fmt '%.3f' "$3")" \
+			"$(fmt '%.0f' "$(calc "$2 / $3")")" "$(mb_of_kb "$4")"
+	}
+	crow twin-sync "$sync_small" "$t_ss" "$m_ss"
+	crow twin-sync "$sync_big" "$t_sb" "$m_sb"
+	crow "pandas $pd_version" "$sync_small" "$t_ps" "$m_ps"
+	crow "pandas $pd_version" "$sync_big" "$t_pb" "$m_pb"
+	say ""
+	say "out of order: $d_s of $sync_small and $d_b of $sync_big readings delayed by up to 3 s (--lateness=5s)"
+	say "twin-sync: $hf_note; pandas: one run of the whole script (python start, load, pivot, resample, write)"
+	say "$c_s"
+	say "$c_b"
+	say ""
+	say "twin-sync vs pandas: $(fmt '%.1f' "$(calc "$t_pb / $t_sb")")x faster on $(human "$sync_big") readings, $(fmt '%.1f' "$(calc "$t_ps / $t_ss")")x on $(human "$sync_small") (goal >= 10x)"
+	say "twin-sync peak memory $(human "$sync_small"): $(mb_of_kb "$m_ss") MB, $(human "$sync_big"): $(mb_of_kb "$m_sb") MB (goal: independent of input length)"
+	say "pandas peak memory $(human "$sync_small"): $(mb_of_kb "$m_ps") MB, $(human "$sync_big"): $(mb_of_kb "$m_pb") MB"
 fi

@@ -1,0 +1,763 @@
+/* model.c - see model.h.
+ *
+ * Loading runs in passes, so that each error is found where it is
+ * clearest: the keys and values of every member, with every name
+ * declared in one scope (t, states, parameters, inputs, variables,
+ * outputs: a duplicate is caught whichever group it is in); then the
+ * expressions, compiled against that scope without creating variables;
+ * then which derivatives are missing; then the order of evaluation of
+ * variables and of outputs, which finds cycles. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "expr.h"
+#include "model.h"
+
+/* Longest JSON path in a message; longer ones are cut. */
+#define JPATH_LEN 256
+
+static const char *const MODEL_KEYS[] = {
+	"states", "parameters", "inputs", "variables", "derivatives", "outputs", NULL
+};
+static const char *const STATE_KEYS[] = { "initial", "unit", NULL };
+static const char *const PARAM_KEYS[] = { "value", "unit", "min", "max", NULL };
+static const char *const INPUT_KEYS[] = { "default", "hold", "sensor", "unit", NULL };
+static const char *const OUTPUT_KEYS[] = { "expr", "noise", "unit", "sensor", NULL };
+
+struct state {
+	char *name, *unit;
+	double initial;
+	double *slot;
+	struct tw_expr *deriv;
+};
+
+struct param {
+	char *name, *unit;
+	double value, min, max;
+	double *slot;
+};
+
+struct input {
+	char *name, *unit, *sensor;
+	double dflt;
+	enum tw_model_hold hold;
+	double *slot;
+};
+
+/* A variable or an output: a name bound to an expression. */
+struct formula {
+	char *name, *unit, *sensor;   /* unit and sensor: outputs only */
+	double noise;
+	double *slot;
+	struct tw_expr *x;
+};
+
+struct tw_model {
+	char *comment;
+	struct tw_expr_scope *scope;
+	double *t;
+	struct state *st;
+	struct param *par;
+	struct input *in;
+	struct formula *var;          /* in order of evaluation */
+	struct formula *out;          /* in file order */
+	int *out_order;               /* out[] indices in order of evaluation */
+	int nst, npar, nin, nvar, nout;
+	int bad_state;
+};
+
+/* ---- Memory ---- */
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		abort();  /* out of memory: see model.h */
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *p;
+
+	if (!s)
+		return NULL;
+	if (!(p = strdup(s)))
+		abort();
+	return p;
+}
+
+/* ---- Messages ---- */
+
+struct ctx {
+	const char *file;
+	struct tw_err *e;
+	struct tw_model *m;
+};
+
+static int fail(const struct ctx *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* "FILE: PATH: message" (no "FILE: " when the caller gave no file). */
+static int fail(const struct ctx *c, const char *path, const char *fmt, ...)
+{
+	char msg[sizeof c->e->msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (c->file)
+		return tw_err_set(c->e, "%s: %s: %s", c->file, path, msg);
+	return tw_err_set(c->e, "%s: %s", path, msg);
+}
+
+/* path.key into buf (JPATH_LEN bytes), the key quoted as tw_err_quote
+ * shows it. */
+static const char *child(char *buf, const char *path, const char *key)
+{
+	char q[TW_QUOTE_BUF];
+
+	snprintf(buf, JPATH_LEN, "%.200s.%s", path, tw_err_quote(q, key, strlen(key)));
+	return buf;
+}
+
+static bool is_comment(const char *key)
+{
+	return strcmp(key, "comment") == 0;
+}
+
+/* Every key of obj is in keys (or is "comment"). */
+static int known_keys(const struct ctx *c, const char *path, json_t *obj,
+		      const char *const *keys)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v) {
+		char list[256] = "", sub[JPATH_LEN];
+		size_t i;
+		if (is_comment(key))
+			continue;
+		for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
+			;
+		if (keys[i])
+			continue;
+		for (i = 0; keys[i]; i++) {
+			size_t n = strlen(list);
+			snprintf(list + n, sizeof list - n, "%s, ", keys[i]);
+		}
+		return fail(c, child(sub, path, key), "unknown key (known: %scomment)", list);
+	}
+	return 0;
+}
+
+static int need_object(const struct ctx *c, const char *path, json_t *v)
+{
+	return json_is_object(v) ? 0 : fail(c, path, "expected an object");
+}
+
+/* Members of obj other than "comment". */
+static size_t members(json_t *obj)
+{
+	return json_object_size(obj) - (json_object_get(obj, "comment") ? 1 : 0);
+}
+
+/* obj.key as a number into *d; absent leaves *d alone. */
+static int opt_number(const struct ctx *c, const char *path, json_t *obj,
+		      const char *key, double *d)
+{
+	char sub[JPATH_LEN];
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_number(v))
+		return fail(c, child(sub, path, key), "expected a number");
+	*d = json_number_value(v);
+	return 0;
+}
+
+/* obj.key as a non-empty string, copied into *s; absent leaves *s NULL. */
+static int opt_string(const struct ctx *c, const char *path, json_t *obj,
+		      const char *key, char **s)
+{
+	char sub[JPATH_LEN];
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return fail(c, child(sub, path, key), "expected a non-empty string");
+	*s = xstrdup(json_string_value(v));
+	return 0;
+}
+
+/* ---- Names ---- */
+
+/* Where name is declared already ("model.states", ...), or NULL. */
+static const char *declared(const struct tw_model *m, const char *name)
+{
+	int i;
+
+	if (strcmp(name, "t") == 0)
+		return "t";
+	for (i = 0; i < m->nst; i++)
+		if (strcmp(m->st[i].name, name) == 0)
+			return "model.states";
+	for (i = 0; i < m->npar; i++)
+		if (strcmp(m->par[i].name, name) == 0)
+			return "model.parameters";
+	for (i = 0; i < m->nin; i++)
+		if (strcmp(m->in[i].name, name) == 0)
+			return "model.inputs";
+	for (i = 0; i < m->nvar; i++)
+		if (strcmp(m->var[i].name, name) == 0)
+			return "model.variables";
+	for (i = 0; i < m->nout; i++)
+		if (strcmp(m->out[i].name, name) == 0)
+			return "model.outputs";
+	return NULL;
+}
+
+/* Checks a new name at path and gives it a slot in the scope. */
+static int declare(const struct ctx *c, const char *path, const char *name, double **slot)
+{
+	const char *where;
+
+	if (!*name)
+		return fail(c, path, "an empty name");
+	if (!tw_expr_name_ok(name))
+		return fail(c, path, "not a valid name (letters, digits, '_' and inner '.', "
+			    "not first a digit)");
+	if (strcmp(name, "_pi") == 0 || strcmp(name, "_e") == 0)
+		return fail(c, path, "a reserved name (a constant of expressions)");
+	if ((where = declared(c->m, name))) {
+		if (strcmp(where, "t") == 0)
+			return fail(c, path, "a reserved name (t is the simulation time)");
+		return fail(c, path, "duplicate name (also in %s)", where);
+	}
+	*slot = tw_expr_scope_var(c->m->scope, name);
+	return 0;
+}
+
+/* ---- Members ---- */
+
+static int load_state(const struct ctx *c, const char *path, const char *name,
+		      json_t *v, struct state *s)
+{
+	char sub[JPATH_LEN];
+	json_t *init;
+
+	if (need_object(c, path, v) < 0 || known_keys(c, path, v, STATE_KEYS) < 0)
+		return -1;
+	if (!(init = json_object_get(v, "initial")))
+		return fail(c, child(sub, path, "initial"), "missing");
+	if (!json_is_number(init))
+		return fail(c, child(sub, path, "initial"), "expected a number");
+	s->initial = json_number_value(init);
+	if (opt_string(c, path, v, "unit", &s->unit) < 0)
+		return -1;
+	s->name = xstrdup(name);
+	*s->slot = s->initial;
+	return 0;
+}
+
+/* A number, or {"value": N, "unit": ..., "min": N, "max": N}. */
+static int load_param(const struct ctx *c, const char *path, const char *name,
+		      json_t *v, struct param *p)
+{
+	char sub[JPATH_LEN];
+	json_t *val;
+
+	p->min = p->max = NAN;
+	if (json_is_number(v))
+		p->value = json_number_value(v);
+	else if (json_is_object(v)) {
+		if (known_keys(c, path, v, PARAM_KEYS) < 0)
+			return -1;
+		if (!(val = json_object_get(v, "value")))
+			return fail(c, child(sub, path, "value"), "missing");
+		if (!json_is_number(val))
+			return fail(c, child(sub, path, "value"), "expected a number");
+		p->value = json_number_value(val);
+		if (opt_string(c, path, v, "unit", &p->unit) < 0 ||
+		    opt_number(c, path, v, "min", &p->min) < 0 ||
+		    opt_number(c, path, v, "max", &p->max) < 0)
+			return -1;
+		if (p->min > p->max)
+			return fail(c, path, "min (%.17g) is greater than max (%.17g)",
+				    p->min, p->max);
+		if (p->value < p->min || p->value > p->max)
+			return fail(c, path, "value (%.17g) is outside min to max", p->value);
+	} else
+		return fail(c, path, "expected a number, or an object with a value");
+	p->name = xstrdup(name);
+	*p->slot = p->value;
+	return 0;
+}
+
+static int load_input(const struct ctx *c, const char *path, const char *name,
+		      json_t *v, struct input *in)
+{
+	char sub[JPATH_LEN];
+	json_t *hold;
+
+	if (need_object(c, path, v) < 0 || known_keys(c, path, v, INPUT_KEYS) < 0)
+		return -1;
+	in->dflt = 0;
+	in->hold = TW_MODEL_HOLD_STEP;
+	if (opt_number(c, path, v, "default", &in->dflt) < 0 ||
+	    opt_string(c, path, v, "unit", &in->unit) < 0 ||
+	    opt_string(c, path, v, "sensor", &in->sensor) < 0)
+		return -1;
+	if ((hold = json_object_get(v, "hold"))) {
+		const char *h = json_is_string(hold) ? json_string_value(hold) : "";
+		if (strcmp(h, "step") == 0)
+			in->hold = TW_MODEL_HOLD_STEP;
+		else if (strcmp(h, "linear") == 0)
+			in->hold = TW_MODEL_HOLD_LINEAR;
+		else
+			return fail(c, child(sub, path, "hold"), "expected \"step\" or \"linear\"");
+	}
+	in->name = xstrdup(name);
+	if (!in->sensor)
+		in->sensor = xstrdup(name);
+	*in->slot = in->dflt;
+	return 0;
+}
+
+static int compile(const struct ctx *c, const char *path, json_t *v, struct tw_expr **x)
+{
+	struct tw_err why;
+
+	if (!json_is_string(v))
+		return fail(c, path, "expected a string (an expression)");
+	if (!(*x = tw_expr_compile(c->m->scope, json_string_value(v), false, &why)))
+		return fail(c, path, "%s", why.msg);
+	return 0;
+}
+
+/* An output's attributes; its expression is compiled later. */
+static int load_output(const struct ctx *c, const char *path, const char *name,
+		       json_t *v, struct formula *o)
+{
+	char sub[JPATH_LEN];
+
+	if (need_object(c, path, v) < 0 || known_keys(c, path, v, OUTPUT_KEYS) < 0)
+		return -1;
+	if (!json_object_get(v, "expr"))
+		return fail(c, child(sub, path, "expr"), "missing");
+	o->noise = 0;
+	if (opt_number(c, path, v, "noise", &o->noise) < 0 ||
+	    opt_string(c, path, v, "unit", &o->unit) < 0 ||
+	    opt_string(c, path, v, "sensor", &o->sensor) < 0)
+		return -1;
+	if (o->noise < 0)
+		return fail(c, child(sub, path, "noise"), "must not be negative");
+	o->name = xstrdup(name);
+	if (!o->sensor)
+		o->sensor = xstrdup(name);
+	return 0;
+}
+
+/* ---- Order of evaluation ---- */
+
+/* A graph over n formulas f (variables, or outputs): an edge i -> j
+ * when f[i] uses f[j].  dfs appends each node after the nodes it uses,
+ * so order[] is an order of evaluation; path[] is the current chain. */
+struct graph {
+	const struct ctx *c;
+	const char *what;             /* "model.variables" ... */
+	struct formula *f;
+	int n;
+	char *mark;                   /* 0 new, 1 on the path, 2 done */
+	int *path, depth;
+	int *order, norder;
+};
+
+static int dfs(struct graph *g, int i)
+{
+	const struct tw_expr *x = g->f[i].x;
+
+	if (g->mark[i] == 2)
+		return 0;
+	if (g->mark[i] == 1) {
+		/* A cycle: from i's place on the path back to i. */
+		char buf[400] = "";
+		size_t len = 0;
+		int k = g->depth - 1;
+		while (k > 0 && g->path[k] != i)
+			k--;
+		for (; k < g->depth && len < sizeof buf - 1; k++)
+			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s -> ",
+						g->f[g->path[k]].name);
+		if (len < sizeof buf - 1)
+			snprintf(buf + len, sizeof buf - len, "%s", g->f[i].name);
+		return fail(g->c, g->what, "cycle: %s", buf);
+	}
+	g->mark[i] = 1;
+	g->path[g->depth++] = i;
+	for (int k = 0; k < tw_expr_nvars(x); k++) {
+		const double *slot = tw_expr_scope_find(g->c->m->scope, tw_expr_var(x, k));
+		for (int j = 0; j < g->n; j++)
+			if (g->f[j].slot == slot && dfs(g, j) < 0)
+				return -1;
+	}
+	g->depth--;
+	g->mark[i] = 2;
+	g->order[g->norder++] = i;
+	return 0;
+}
+
+/* The order of evaluation of f[0..n) into order[]. */
+static int sort(const struct ctx *c, const char *what, struct formula *f, int n, int *order)
+{
+	struct graph g = { c, what, f, n, xcalloc((size_t)n, 1),
+			   xcalloc((size_t)n, sizeof(int)), 0, order, 0 };
+	int rc = 0;
+
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = dfs(&g, i);
+	free(g.mark);
+	free(g.path);
+	return rc;
+}
+
+/* Derivatives and variables run before outputs: they cannot use them. */
+static int no_outputs(const struct ctx *c, const char *path, const struct tw_expr *x)
+{
+	const struct tw_model *m = c->m;
+
+	for (int k = 0; k < tw_expr_nvars(x); k++) {
+		const double *slot = tw_expr_scope_find(m->scope, tw_expr_var(x, k));
+		for (int j = 0; j < m->nout; j++)
+			if (m->out[j].slot == slot)
+				return fail(c, path, "uses the output '%s' (only outputs may "
+					    "use outputs)", m->out[j].name);
+	}
+	return 0;
+}
+
+/* ---- Loading ---- */
+
+/* Declares every member of the group at path, calling each(...) on it. */
+#define FOREACH_MEMBER(obj, key, v) \
+	json_object_foreach((obj), (key), (v)) \
+		if (!is_comment(key))
+
+static int load(const struct ctx *c, json_t *sec)
+{
+	struct tw_model *m = c->m;
+	json_t *states, *params, *inputs, *vars, *derivs, *outs, *v;
+	char sub[JPATH_LEN], sub2[JPATH_LEN];
+	const char *key;
+	int i, *order;
+
+	if (need_object(c, "model", sec) < 0 || known_keys(c, "model", sec, MODEL_KEYS) < 0)
+		return -1;
+	if ((v = json_object_get(sec, "comment")) && json_is_string(v))
+		m->comment = xstrdup(json_string_value(v));
+	states = json_object_get(sec, "states");
+	params = json_object_get(sec, "parameters");
+	inputs = json_object_get(sec, "inputs");
+	vars = json_object_get(sec, "variables");
+	derivs = json_object_get(sec, "derivatives");
+	outs = json_object_get(sec, "outputs");
+	if (!states)
+		return fail(c, "model.states", "missing");
+	if (need_object(c, "model.states", states) < 0 ||
+	    (params && need_object(c, "model.parameters", params) < 0) ||
+	    (inputs && need_object(c, "model.inputs", inputs) < 0) ||
+	    (vars && need_object(c, "model.variables", vars) < 0) ||
+	    (derivs && need_object(c, "model.derivatives", derivs) < 0) ||
+	    (outs && need_object(c, "model.outputs", outs) < 0))
+		return -1;
+	if (!members(states))
+		return fail(c, "model.states", "a model needs at least one state");
+	if (!derivs)
+		return fail(c, "model.derivatives", "missing");
+
+	m->st = xcalloc(members(states), sizeof *m->st);
+	m->par = xcalloc(params ? members(params) : 0, sizeof *m->par);
+	m->in = xcalloc(inputs ? members(inputs) : 0, sizeof *m->in);
+	m->var = xcalloc(vars ? members(vars) : 0, sizeof *m->var);
+	m->out = xcalloc(outs ? members(outs) : 0, sizeof *m->out);
+	m->out_order = xcalloc(outs ? members(outs) : 0, sizeof *m->out_order);
+
+	/* Names and attributes. */
+	FOREACH_MEMBER(states, key, v) {
+		struct state *s = &m->st[m->nst];
+		child(sub, "model.states", key);
+		if (declare(c, sub, key, &s->slot) < 0)
+			return -1;
+		m->nst++;  /* so that free sees what load_state copied */
+		if (load_state(c, sub, key, v, s) < 0)
+			return -1;
+	}
+	if (params)
+		FOREACH_MEMBER(params, key, v) {
+			struct param *p = &m->par[m->npar];
+			child(sub, "model.parameters", key);
+			if (declare(c, sub, key, &p->slot) < 0)
+				return -1;
+			m->npar++;
+			if (load_param(c, sub, key, v, p) < 0)
+				return -1;
+		}
+	if (inputs)
+		FOREACH_MEMBER(inputs, key, v) {
+			struct input *in = &m->in[m->nin];
+			child(sub, "model.inputs", key);
+			if (declare(c, sub, key, &in->slot) < 0)
+				return -1;
+			m->nin++;
+			if (load_input(c, sub, key, v, in) < 0)
+				return -1;
+		}
+	if (vars)
+		FOREACH_MEMBER(vars, key, v) {
+			struct formula *f = &m->var[m->nvar];
+			child(sub, "model.variables", key);
+			if (declare(c, sub, key, &f->slot) < 0)
+				return -1;
+			f->name = xstrdup(key);
+			m->nvar++;
+		}
+	if (outs)
+		FOREACH_MEMBER(outs, key, v) {
+			struct formula *f = &m->out[m->nout];
+			child(sub, "model.outputs", key);
+			if (declare(c, sub, key, &f->slot) < 0)
+				return -1;
+			m->nout++;
+			if (load_output(c, sub, key, v, f) < 0)
+				return -1;
+		}
+
+	/* Expressions, now that every name is known. */
+	for (i = 0; i < m->nvar; i++) {
+		child(sub, "model.variables", m->var[i].name);
+		if (compile(c, sub, json_object_get(vars, m->var[i].name), &m->var[i].x) < 0 ||
+		    no_outputs(c, sub, m->var[i].x) < 0)
+			return -1;
+	}
+	FOREACH_MEMBER(derivs, key, v) {
+		int s = tw_model_state_index(m, key);
+		child(sub, "model.derivatives", key);
+		if (s < 0)
+			return fail(c, sub, "not a state (each state has one derivative, "
+				    "under the state's name)");
+		if (compile(c, sub, v, &m->st[s].deriv) < 0 ||
+		    no_outputs(c, sub, m->st[s].deriv) < 0)
+			return -1;
+	}
+	for (i = 0; i < m->nst; i++)
+		if (!m->st[i].deriv)
+			return fail(c, child(sub, "model.derivatives", m->st[i].name),
+				    "missing (the state %s needs a derivative)", m->st[i].name);
+	for (i = 0; i < m->nout; i++) {
+		child(sub, "model.outputs", m->out[i].name);
+		if (compile(c, child(sub2, sub, "expr"),
+			    json_object_get(json_object_get(outs, m->out[i].name), "expr"),
+			    &m->out[i].x) < 0)
+			return -1;
+	}
+
+	/* Orders of evaluation: variables are sorted in place. */
+	order = xcalloc((size_t)m->nvar, sizeof *order);
+	if (sort(c, "model.variables", m->var, m->nvar, order) == 0) {
+		struct formula *sorted = xcalloc((size_t)m->nvar, sizeof *sorted);
+		for (i = 0; i < m->nvar; i++)
+			sorted[i] = m->var[order[i]];
+		free(m->var);
+		m->var = sorted;
+		free(order);
+	} else {
+		free(order);
+		return -1;
+	}
+	return sort(c, "model.outputs", m->out, m->nout, m->out_order);
+}
+
+struct tw_model *tw_model_load(const json_t *section, const char *file, struct tw_err *e)
+{
+	struct tw_model *m = xcalloc(1, sizeof *m);
+	struct ctx c = { file, e, m };
+
+	m->scope = tw_expr_scope_new();
+	m->t = tw_expr_scope_var(m->scope, "t");
+	*m->t = 0;
+	m->bad_state = -1;
+	if (!section) {
+		if (file)
+			tw_err_set(e, "%s: no model section", file);
+		else
+			tw_err_set(e, "no model section");
+		tw_model_free(m);
+		return NULL;
+	}
+	/* jansson's iteration takes a json_t *; nothing here modifies it. */
+	if (load(&c, (json_t *)section) < 0) {
+		tw_model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void tw_model_free(struct tw_model *m)
+{
+	int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nst; i++) {
+		free(m->st[i].name);
+		free(m->st[i].unit);
+		tw_expr_free(m->st[i].deriv);
+	}
+	for (i = 0; i < m->npar; i++) {
+		free(m->par[i].name);
+		free(m->par[i].unit);
+	}
+	for (i = 0; i < m->nin; i++) {
+		free(m->in[i].name);
+		free(m->in[i].unit);
+		free(m->in[i].sensor);
+	}
+	for (i = 0; i < m->nvar; i++) {
+		free(m->var[i].name);
+		tw_expr_free(m->var[i].x);
+	}
+	for (i = 0; i < m->nout; i++) {
+		free(m->out[i].name);
+		free(m->out[i].unit);
+		free(m->out[i].sensor);
+		tw_expr_free(m->out[i].x);
+	}
+	free(m->st);
+	free(m->par);
+	free(m->in);
+	free(m->var);
+	free(m->out);
+	free(m->out_order);
+	free(m->comment);
+	tw_expr_scope_free(m->scope);  /* after the expressions that borrow it */
+	free(m);
+}
+
+/* ---- Queries ---- */
+
+const char *tw_model_comment(const struct tw_model *m) { return m->comment; }
+int tw_model_nstates(const struct tw_model *m) { return m->nst; }
+int tw_model_nparams(const struct tw_model *m) { return m->npar; }
+int tw_model_ninputs(const struct tw_model *m) { return m->nin; }
+int tw_model_noutputs(const struct tw_model *m) { return m->nout; }
+
+int tw_model_state_index(const struct tw_model *m, const char *name)
+{
+	for (int i = 0; i < m->nst; i++)
+		if (strcmp(m->st[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int tw_model_param_index(const struct tw_model *m, const char *name)
+{
+	for (int i = 0; i < m->npar; i++)
+		if (strcmp(m->par[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int tw_model_input_index(const struct tw_model *m, const char *name)
+{
+	for (int i = 0; i < m->nin; i++)
+		if (strcmp(m->in[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int tw_model_output_index(const struct tw_model *m, const char *name)
+{
+	for (int i = 0; i < m->nout; i++)
+		if (strcmp(m->out[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *tw_model_state_name(const struct tw_model *m, int i) { return m->st[i].name; }
+const char *tw_model_state_unit(const struct tw_model *m, int i) { return m->st[i].unit; }
+double tw_model_state_initial(const struct tw_model *m, int i) { return m->st[i].initial; }
+
+const char *tw_model_param_name(const struct tw_model *m, int i) { return m->par[i].name; }
+const char *tw_model_param_unit(const struct tw_model *m, int i) { return m->par[i].unit; }
+double tw_model_param_value(const struct tw_model *m, int i) { return m->par[i].value; }
+double tw_model_param_min(const struct tw_model *m, int i) { return m->par[i].min; }
+double tw_model_param_max(const struct tw_model *m, int i) { return m->par[i].max; }
+double tw_model_param_get(const struct tw_model *m, int i) { return *m->par[i].slot; }
+void tw_model_param_set(struct tw_model *m, int i, double v) { *m->par[i].slot = v; }
+
+const char *tw_model_input_name(const struct tw_model *m, int i) { return m->in[i].name; }
+const char *tw_model_input_unit(const struct tw_model *m, int i) { return m->in[i].unit; }
+const char *tw_model_input_sensor(const struct tw_model *m, int i) { return m->in[i].sensor; }
+double tw_model_input_default(const struct tw_model *m, int i) { return m->in[i].dflt; }
+enum tw_model_hold tw_model_input_hold(const struct tw_model *m, int i) { return m->in[i].hold; }
+double tw_model_input_get(const struct tw_model *m, int i) { return *m->in[i].slot; }
+void tw_model_input_set(struct tw_model *m, int i, double v) { *m->in[i].slot = v; }
+
+const char *tw_model_output_name(const struct tw_model *m, int i) { return m->out[i].name; }
+const char *tw_model_output_unit(const struct tw_model *m, int i) { return m->out[i].unit; }
+const char *tw_model_output_sensor(const struct tw_model *m, int i) { return m->out[i].sensor; }
+double tw_model_output_noise(const struct tw_model *m, int i) { return m->out[i].noise; }
+
+/* ---- Evaluation ---- */
+
+/* t, the states and the variables into their slots. */
+static void prepare(struct tw_model *m, double t, const double y[])
+{
+	int i;
+
+	*m->t = t;
+	for (i = 0; i < m->nst; i++)
+		*m->st[i].slot = y[i];
+	for (i = 0; i < m->nvar; i++)
+		*m->var[i].slot = tw_expr_eval(m->var[i].x);
+}
+
+int tw_model_rhs(struct tw_model *m, double t, const double y[], double dydt[])
+{
+	prepare(m, t, y);
+	for (int i = 0; i < m->nst; i++) {
+		dydt[i] = tw_expr_eval(m->st[i].deriv);
+		if (!isfinite(dydt[i])) {
+			m->bad_state = i;
+			return GSL_EBADFUNC;
+		}
+	}
+	return GSL_SUCCESS;
+}
+
+int tw_model_bad_state(const struct tw_model *m)
+{
+	return m->bad_state;
+}
+
+void tw_model_outputs(struct tw_model *m, double t, const double y[], double out[])
+{
+	int i;
+
+	prepare(m, t, y);
+	for (i = 0; i < m->nout; i++) {
+		struct formula *o = &m->out[m->out_order[i]];
+		*o->slot = tw_expr_eval(o->x);
+	}
+	for (i = 0; i < m->nout; i++)
+		out[i] = *m->out[i].slot;
+}
