@@ -70,6 +70,31 @@ void tw_strmap_put(struct tw_strmap *m, const char *key, size_t len, void *val)
 	s->val = val;
 }
 
+void *tw_strmap_del(struct tw_strmap *m, const char *key, size_t len)
+{
+	if (!m->cap)
+		return NULL;
+	struct tw_strmap_slot *s = find(m, key, len, hash_of(key, len));
+	if (!s->key)
+		return NULL;
+	void *val = s->val;
+	free(s->key);
+	m->used--;
+	/* Backward-shift deletion: move later members of the probe run into
+	 * the hole, so lookups never stop early at it. */
+	size_t mask = m->cap - 1, hole = (size_t)(s - m->slot);
+	for (size_t i = (hole + 1) & mask; m->slot[i].key; i = (i + 1) & mask) {
+		size_t home = m->slot[i].hash & mask;
+		/* Can slot i move to the hole: is its home not in (hole, i]? */
+		if (((i - home) & mask) >= ((i - hole) & mask)) {
+			m->slot[hole] = m->slot[i];
+			hole = i;
+		}
+	}
+	m->slot[hole] = (struct tw_strmap_slot){ NULL, 0, 0, NULL };
+	return val;
+}
+
 void tw_strmap_release(struct tw_strmap *m, void (*free_val)(void *))
 {
 	for (size_t i = 0; i < m->cap; i++) {

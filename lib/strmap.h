@@ -20,6 +20,9 @@ void *tw_strmap_get(const struct tw_strmap *m, const char *key, size_t len);
 /* Stores val under key (replacing any value there). */
 void tw_strmap_put(struct tw_strmap *m, const char *key, size_t len, void *val);
 
+/* Removes key (if there) and returns its value, or NULL. */
+void *tw_strmap_del(struct tw_strmap *m, const char *key, size_t len);
+
 /* Frees the map; calls free_val on every value when it is not NULL. */
 void tw_strmap_release(struct tw_strmap *m, void (*free_val)(void *));
 

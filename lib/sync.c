@@ -68,6 +68,7 @@ struct sy_asset {
 	struct tw_strmap index;  /* sensor name -> index + 1 */
 	struct sy_reading *heap;
 	int nheap, capheap;
+	struct tw_strmap buffered;   /* (sensor, ts) -> how many in the heap */
 	bool started;
 	int64_t max_seen;
 	int64_t released;        /* event time of the last reading applied */
@@ -129,8 +130,22 @@ static bool before(const struct sy_reading *a, const struct sy_reading *b)
 	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
 }
 
+/* The key of a reading in asset->buffered. */
+struct slot_key { int32_t sensor; int64_t ts; } __attribute__((packed));
+
+static void count_buffered(struct sy_asset *a, int sensor, int64_t ts, int delta)
+{
+	struct slot_key k = { sensor, ts };
+	intptr_t n = (intptr_t)tw_strmap_get(&a->buffered, (const char *)&k, sizeof k) + delta;
+	if (n > 0)
+		tw_strmap_put(&a->buffered, (const char *)&k, sizeof k, (void *)n);
+	else
+		tw_strmap_del(&a->buffered, (const char *)&k, sizeof k);
+}
+
 static void heap_push(struct sy_asset *a, struct sy_reading r)
 {
+	count_buffered(a, r.sensor, r.ts, +1);
 	if (a->nheap == a->capheap) {
 		a->capheap = a->capheap ? a->capheap * 2 : 16;
 		a->heap = xrealloc(a->heap, (size_t)a->capheap * sizeof *a->heap);
@@ -160,6 +175,7 @@ static struct sy_reading heap_pop(struct sy_asset *a)
 	}
 	if (a->nheap > 0)
 		a->heap[i] = last;
+	count_buffered(a, top.sensor, top.ts, -1);
 	return top;
 }
 
@@ -280,6 +296,7 @@ static void asset_free(struct sy_asset *a)
 	free(a->sensors);
 	free(a->heap);
 	tw_strmap_release(&a->index, NULL);
+	tw_strmap_release(&a->buffered, NULL);
 	tw_buf_release(&a->head);
 	free(a->name);
 	free(a);
@@ -665,6 +682,11 @@ static bool duplicate(const struct sy_asset *a, int k, int64_t ts, const char *v
 	const struct sy_sensor *x = &a->sensors[k];
 	if (x->has && x->ts == ts && x->raw.len == vlen && memcmp(x->raw.p, v, vlen) == 0)
 		return true;
+	/* Only when the buffer holds a reading of this sensor at this time
+	 * is it worth a look: the scan is then rare, whatever the lateness. */
+	struct slot_key key = { k, ts };
+	if (!tw_strmap_get(&a->buffered, (const char *)&key, sizeof key))
+		return false;
 	for (int i = 0; i < a->nheap; i++) {
 		const struct sy_reading *r = &a->heap[i];
 		if (r->sensor == k && r->ts == ts && r->vlen == vlen &&

@@ -281,6 +281,21 @@ static void test_strmap(void)
 	CHECK_INT(m.used, 1000);
 	CHECK(tw_strmap_get(&m, "sensor-5x", 8) == &vals[0]);   /* length counts, not NUL */
 	CHECK(tw_strmap_get(&m, "sensor-", 7) == NULL);
+	/* Deleting every other key keeps the rest findable. */
+	int deleted = 0;
+	for (int i = 0; i < 1000; i += 2) {
+		snprintf(key, sizeof key, "sensor-%d", i);
+		deleted += tw_strmap_del(&m, key, strlen(key)) != NULL;
+	}
+	CHECK_INT(deleted, 500);
+	CHECK_INT(m.used, 500);
+	found = 0;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof key, "sensor-%d", i);
+		found += (tw_strmap_get(&m, key, strlen(key)) != NULL) == (i % 2 == 1);
+	}
+	CHECK_INT(found, 1000);
+	CHECK(tw_strmap_del(&m, "nope", 4) == NULL);
 	tw_strmap_release(&m, NULL);
 	CHECK(tw_strmap_get(&m, "sensor-5", 8) == NULL);
 }
