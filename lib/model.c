@@ -249,8 +249,7 @@ static int declare(const struct ctx *c, const char *path, const char *name, doub
 
 /* ---- Members ---- */
 
-static int load_state(const struct ctx *c, const char *path, const char *name,
-		      json_t *v, struct state *s)
+static int load_state(const struct ctx *c, const char *path, json_t *v, struct state *s)
 {
 	char sub[JPATH_LEN];
 	json_t *init;
@@ -264,14 +263,12 @@ static int load_state(const struct ctx *c, const char *path, const char *name,
 	s->initial = json_number_value(init);
 	if (opt_string(c, path, v, "unit", &s->unit) < 0)
 		return -1;
-	s->name = xstrdup(name);
 	*s->slot = s->initial;
 	return 0;
 }
 
 /* A number, or {"value": N, "unit": ..., "min": N, "max": N}. */
-static int load_param(const struct ctx *c, const char *path, const char *name,
-		      json_t *v, struct param *p)
+static int load_param(const struct ctx *c, const char *path, json_t *v, struct param *p)
 {
 	char sub[JPATH_LEN];
 	json_t *val;
@@ -298,7 +295,6 @@ static int load_param(const struct ctx *c, const char *path, const char *name,
 			return fail(c, path, "value (%.17g) is outside min to max", p->value);
 	} else
 		return fail(c, path, "expected a number, or an object with a value");
-	p->name = xstrdup(name);
 	*p->slot = p->value;
 	return 0;
 }
@@ -326,7 +322,6 @@ static int load_input(const struct ctx *c, const char *path, const char *name,
 		else
 			return fail(c, child(sub, path, "hold"), "expected \"step\" or \"linear\"");
 	}
-	in->name = xstrdup(name);
 	if (!in->sensor)
 		in->sensor = xstrdup(name);
 	*in->slot = in->dflt;
@@ -361,7 +356,6 @@ static int load_output(const struct ctx *c, const char *path, const char *name,
 		return -1;
 	if (o->noise < 0)
 		return fail(c, child(sub, path, "noise"), "must not be negative");
-	o->name = xstrdup(name);
 	if (!o->sensor)
 		o->sensor = xstrdup(name);
 	return 0;
@@ -447,7 +441,7 @@ static int no_outputs(const struct ctx *c, const char *path, const struct tw_exp
 
 /* ---- Loading ---- */
 
-/* Declares every member of the group at path, calling each(...) on it. */
+/* Each member of obj but "comment". */
 #define FOREACH_MEMBER(obj, key, v) \
 	json_object_foreach((obj), (key), (v)) \
 		if (!is_comment(key))
@@ -497,8 +491,9 @@ static int load(const struct ctx *c, json_t *sec)
 		child(sub, "model.states", key);
 		if (declare(c, sub, key, &s->slot) < 0)
 			return -1;
-		m->nst++;  /* so that free sees what load_state copied */
-		if (load_state(c, sub, key, v, s) < 0)
+		s->name = xstrdup(key);
+		m->nst++;  /* counted now, so that free sees what follows */
+		if (load_state(c, sub, v, s) < 0)
 			return -1;
 	}
 	if (params)
@@ -507,8 +502,9 @@ static int load(const struct ctx *c, json_t *sec)
 			child(sub, "model.parameters", key);
 			if (declare(c, sub, key, &p->slot) < 0)
 				return -1;
+			p->name = xstrdup(key);
 			m->npar++;
-			if (load_param(c, sub, key, v, p) < 0)
+			if (load_param(c, sub, v, p) < 0)
 				return -1;
 		}
 	if (inputs)
@@ -517,6 +513,7 @@ static int load(const struct ctx *c, json_t *sec)
 			child(sub, "model.inputs", key);
 			if (declare(c, sub, key, &in->slot) < 0)
 				return -1;
+			in->name = xstrdup(key);
 			m->nin++;
 			if (load_input(c, sub, key, v, in) < 0)
 				return -1;
@@ -536,6 +533,7 @@ static int load(const struct ctx *c, json_t *sec)
 			child(sub, "model.outputs", key);
 			if (declare(c, sub, key, &f->slot) < 0)
 				return -1;
+			f->name = xstrdup(key);
 			m->nout++;
 			if (load_output(c, sub, key, v, f) < 0)
 				return -1;
