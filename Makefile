@@ -17,7 +17,7 @@ CFLAGS  ?= -O2 -g
 WARNFLAGS = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter
 TW_CPPFLAGS = -Ilib -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS \
-              -DTW_VERSION='"$(VERSION)"'
+              -DTW_VERSION='"$(VERSION)"' -DTW_MODELS_DIR='"$(DATADIR)/twin/models"'
 LIBS = -ljansson -lcsv -lz -lmuparser -lgsl -lgslcblas -lm
 
 # Sanitized objects and binaries live apart, so the two builds never mix.
@@ -102,6 +102,8 @@ install: all
 	  install -m 644 completions/_$$t $(DESTDIR)$(ZSHCOMPDIR)/_$$t || exit 1; \
 	  install -m 644 completions/$$t.fish $(DESTDIR)$(FISHCOMPDIR)/$$t.fish || exit 1; \
 	done
+	mkdir -p $(DESTDIR)$(DATADIR)/twin/models
+	install -m 644 models/*.json $(DESTDIR)$(DATADIR)/twin/models
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7
@@ -111,6 +113,8 @@ uninstall:
 	  rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHCOMPDIR)/$$t \
 	        $(DESTDIR)$(ZSHCOMPDIR)/_$$t $(DESTDIR)$(FISHCOMPDIR)/$$t.fish; \
 	done
+	for m in models/*.json; do rm -f $(DESTDIR)$(DATADIR)/twin/$$m; done
+	rmdir $(DESTDIR)$(DATADIR)/twin/models $(DESTDIR)$(DATADIR)/twin 2>/dev/null || true
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done

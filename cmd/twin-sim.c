@@ -1,0 +1,320 @@
+/* twin-sim - the replica's dynamics: free run, shadow mode, what-if.
+ *
+ * The engine is lib/sim.c over lib/model.c and lib/ode.c; this file is
+ * the command line and the read loop. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "in.h"
+#include "library.h"
+#include "num.h"
+#include "sim.h"
+#include "timestamp.h"
+
+static const char *const tool = "twin-sim";
+
+static void usage(void)
+{
+	printf("Usage: %s --twin=FILE [OPTION]... [FILE]...\n", tool);
+	fputs("Run the physics of a twin: a free run, or shadow mode and what-if over a stream\n"
+	      "of states (NDJSON, as twin-sync writes it; FILE, or standard input).\n"
+	      "\n"
+	      "Model:\n"
+	      "  -t, --twin=FILE          twin description with a \"model\" section, or the name\n"
+	      "                           of a model of the library (see --list-models)\n"
+	      "      --list-models        list the models of the library and exit\n"
+	      "      --solver=NAME        rk4 (default), rkf45, rk8pd or bdf (stiff models)\n"
+	      "      --step=DUR           rk4's step, the adaptive solvers' first (default 100ms)\n"
+	      "      --rtol=X             relative tolerance of the adaptive solvers (default 1e-6)\n"
+	      "      --atol=X             absolute tolerance (default 1e-9)\n"
+	      "      --set=PARAM=VALUE    change a parameter (free run and what-if; repeatable)\n"
+	      "\n"
+	      "Free run (without --shadow and --what-if):\n"
+	      "      --duration=DUR       how long to simulate (required)\n"
+	      "      --every=DUR          the output interval (default 1s)\n"
+	      "      --start=TIME         the time of the first output (default 1970-01-01T00:00:00Z)\n"
+	      "  -a, --asset=NAME         the asset (default sim); with --shadow, only this asset\n"
+	      "      --states             write state records instead of readings\n"
+	      "      --input=NAME=SIGNAL  drive an input: a number, step:FROM,TO@T, ramp:START,SLOPE@T,\n"
+	      "                           sine:AMP,PERIOD[,OFFSET[,PHASE]], square:LOW,HIGH,PERIOD[,DUTY]\n"
+	      "                           (repeatable; with --what-if, from the end of the stream)\n"
+	      "      --fault=SPEC         inject a fault: bias:SENSOR=V, drift:SENSOR=V_PER_S,\n"
+	      "                           stuck:SENSOR, spikes:SENSOR=SIZE,PROB, noise:SENSOR=FACTOR,\n"
+	      "                           param:NAME=V, each with @FROM[-TO] (repeatable)\n"
+	      "      --seed=N             seed of the measurement noise (default 1)\n"
+	      "      --no-noise           no measurement noise\n"
+	      "\n"
+	      "Following a stream:\n"
+	      "      --shadow             drive each asset's model by its measured inputs; write\n"
+	      "                           sim states and residuals (measured - simulated)\n"
+	      "      --assimilate=GAIN    nudge the model toward each measurement (0 < GAIN <= 1)\n"
+	      "      --what-if            at the end of the stream, simulate --horizon ahead with\n"
+	      "                           --set and --input applied\n"
+	      "      --horizon=DUR        how far ahead (default 1h)\n"
+	      "      --scenario=NAME      the scenario's name in its records (default what-if)\n"
+	      "\n"
+	      "Errors:\n"
+	      "      --rejects=FILE       append every rejected line to FILE, verbatim\n"
+	      "      --strict             stop at the first rejected line\n"
+	      "  -h, --help               show this help and exit\n"
+	      "      --version            show the version and exit\n"
+	      "\n"
+	      "Exit status: 0 all input read, 1 some lines rejected, 2 usage or fatal error.\n"
+	      "See twin-sim(1) and twin-description(5).\n", stdout);
+}
+
+enum {
+	OPT_LIST_MODELS = 256, OPT_SOLVER, OPT_STEP, OPT_RTOL, OPT_ATOL, OPT_SET, OPT_DURATION,
+	OPT_EVERY, OPT_START, OPT_STATES, OPT_INPUT, OPT_FAULT, OPT_SEED, OPT_NO_NOISE, OPT_SHADOW,
+	OPT_ASSIMILATE, OPT_WHAT_IF, OPT_HORIZON, OPT_SCENARIO, OPT_REJECTS, OPT_STRICT, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{ "twin", required_argument, NULL, 't' },
+	{ "list-models", no_argument, NULL, OPT_LIST_MODELS },
+	{ "solver", required_argument, NULL, OPT_SOLVER },
+	{ "step", required_argument, NULL, OPT_STEP },
+	{ "rtol", required_argument, NULL, OPT_RTOL },
+	{ "atol", required_argument, NULL, OPT_ATOL },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "every", required_argument, NULL, OPT_EVERY },
+	{ "start", required_argument, NULL, OPT_START },
+	{ "asset", required_argument, NULL, 'a' },
+	{ "states", no_argument, NULL, OPT_STATES },
+	{ "input", required_argument, NULL, OPT_INPUT },
+	{ "fault", required_argument, NULL, OPT_FAULT },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "no-noise", no_argument, NULL, OPT_NO_NOISE },
+	{ "shadow", no_argument, NULL, OPT_SHADOW },
+	{ "assimilate", required_argument, NULL, OPT_ASSIMILATE },
+	{ "what-if", no_argument, NULL, OPT_WHAT_IF },
+	{ "horizon", required_argument, NULL, OPT_HORIZON },
+	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int64_t duration(const char *opt, const char *s)
+{
+	struct tw_err e;
+	int64_t ns;
+	if (tw_dur_parse(s, &ns, &e) < 0)
+		tw_cli_usage(tool, "%s: %s", opt, e.msg);
+	if (ns <= 0)
+		tw_cli_usage(tool, "%s: must be more than 0", opt);
+	return ns;
+}
+
+static double number(const char *opt, const char *s)
+{
+	struct tw_err e;
+	double v;
+	if (tw_num_parse(s, strlen(s), &v, &e) < 0)
+		tw_cli_usage(tool, "%s: %s", opt, e.msg);
+	return v;
+}
+
+/* NAME=VALUE: splits at the first '='. */
+static const char *split(const char *opt, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	if (!eq || eq == arg || !eq[1])
+		tw_cli_usage(tool, "%s: '%s' is not NAME=VALUE", opt, arg);
+	*eq = '\0';
+	return eq + 1;
+}
+
+#define MAX_REPEAT 64
+
+int main(int argc, char **argv)
+{
+	static struct tw_sim_input inputs[MAX_REPEAT];
+	static struct tw_fault faults[MAX_REPEAT];
+	static struct tw_sim_set sets[MAX_REPEAT];
+	struct tw_sim_opts o;
+	struct tw_diag diag;
+	struct tw_out out;
+	struct tw_err e = { "" };
+	const char *twin_path = NULL, *rejects = NULL;
+	bool has_duration = false, list = false;
+	int c;
+
+	argv[0] = (char *)tool;
+	tw_sim_opts_init(&o);
+	o.horizon = 3600 * TW_NS_PER_SEC;
+	o.inputs = inputs, o.faults = faults, o.sets = sets;
+	tw_diag_init(&diag, tool);
+	while ((c = getopt_long(argc, argv, "t:a:h", options, NULL)) != -1) {
+		switch (c) {
+		case 't': twin_path = optarg; break;
+		case OPT_LIST_MODELS: list = true; break;
+		case OPT_SOLVER:
+			if (tw_solver_parse(optarg, &o.solver, &e) < 0)
+				tw_cli_usage(tool, "--solver: %s", e.msg);
+			break;
+		case OPT_STEP: o.step = (double)duration("--step", optarg) / 1e9; break;
+		case OPT_RTOL: o.rtol = number("--rtol", optarg); break;
+		case OPT_ATOL: o.atol = number("--atol", optarg); break;
+		case OPT_SET:
+			if (o.nsets == MAX_REPEAT)
+				tw_cli_usage(tool, "--set: at most %d", MAX_REPEAT);
+			sets[o.nsets].value = number("--set", split("--set", optarg));
+			sets[o.nsets++].name = optarg;
+			break;
+		case OPT_DURATION:
+			o.duration = duration("--duration", optarg);
+			has_duration = true;
+			break;
+		case OPT_EVERY: o.every = duration("--every", optarg); break;
+		case OPT_START: {
+			static const struct tw_time_fmt automatic = { TW_TIME_AUTO, NULL };
+			if (tw_time_parse(optarg, strlen(optarg), &automatic, &o.start, &e) < 0)
+				tw_cli_usage(tool, "--start: %s", e.msg);
+			break;
+		}
+		case 'a': o.asset = optarg; break;
+		case OPT_STATES: o.emit_states = true; break;
+		case OPT_INPUT: {
+			if (o.ninputs == MAX_REPEAT)
+				tw_cli_usage(tool, "--input: at most %d", MAX_REPEAT);
+			const char *spec = split("--input", optarg);
+			if (tw_signal_parse(spec, &inputs[o.ninputs].signal, &e) < 0)
+				tw_cli_usage(tool, "--input: %s", e.msg);
+			inputs[o.ninputs++].name = optarg;
+			break;
+		}
+		case OPT_FAULT:
+			if (o.nfaults == MAX_REPEAT)
+				tw_cli_usage(tool, "--fault: at most %d", MAX_REPEAT);
+			if (tw_fault_parse(optarg, &faults[o.nfaults++], &e) < 0)
+				tw_cli_usage(tool, "--fault: %s", e.msg);
+			break;
+		case OPT_SEED: {
+			double v = number("--seed", optarg);
+			if (v < 0 || v != floor(v) || v > 4294967295.0)
+				tw_cli_usage(tool, "--seed: '%s' is not a whole number from 0 to 4294967295", optarg);
+			o.seed = (unsigned long)v;
+			break;
+		}
+		case OPT_NO_NOISE: o.no_noise = true; break;
+		case OPT_SHADOW: o.shadow = true; break;
+		case OPT_ASSIMILATE:
+			o.assimilate = number("--assimilate", optarg);
+			if (!(o.assimilate > 0 && o.assimilate <= 1))
+				tw_cli_usage(tool, "--assimilate: the gain must be above 0 and at most 1");
+			break;
+		case OPT_WHAT_IF: o.what_if = true; break;
+		case OPT_HORIZON: o.horizon = duration("--horizon", optarg); break;
+		case OPT_SCENARIO: o.scenario = optarg; break;
+		case OPT_REJECTS: rejects = optarg; break;
+		case OPT_STRICT: diag.strict = true; break;
+		case 'h': usage(); return TW_EXIT_OK;
+		case OPT_VERSION: tw_cli_version(tool); return TW_EXIT_OK;
+		default:
+			fprintf(stderr, "Try '%s --help' for more information.\n", tool);
+			return TW_EXIT_FATAL;
+		}
+	}
+	if (list) {
+		if (tw_library_list(stdout, &e) < 0) {
+			tw_diag_say(&diag, "%s", e.msg);
+			return TW_EXIT_FATAL;
+		}
+		tw_out_init(&out, STDOUT_FILENO, "standard output");
+		return tw_cli_finish(&out, &diag, fflush(stdout) == 0 ? TW_EXIT_OK : TW_EXIT_FATAL);
+	}
+	bool follow = o.shadow || o.what_if;
+	if (!twin_path)
+		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models)");
+	if (!follow && !has_duration)
+		tw_cli_usage(tool, "a free run needs --duration (or give --shadow or --what-if)");
+	if (!follow && optind < argc)
+		tw_cli_usage(tool, "a free run reads no input: give --shadow or --what-if to read %s", argv[optind]);
+	if (o.assimilate > 0 && !o.shadow)
+		tw_cli_usage(tool, "--assimilate needs --shadow");
+	tw_tz_set(NULL, NULL);
+
+	char *path = tw_library_resolve(twin_path);
+	struct tw_twin *twin = path ? tw_twin_load(path, &e) : NULL;
+	free(path);
+	if (!twin) {
+		tw_diag_say(&diag, "%s", e.msg);
+		return TW_EXIT_FATAL;
+	}
+	o.twin = twin;
+	if (rejects && tw_diag_open_rejects(&diag, rejects, &e) < 0) {
+		tw_diag_say(&diag, "%s", e.msg);
+		tw_twin_free(twin);
+		return TW_EXIT_FATAL;
+	}
+	tw_out_init(&out, STDOUT_FILENO, "standard output");
+	int status = TW_EXIT_OK;
+	struct tw_sim *sim = tw_sim_new(&o, &out, &diag, &e);
+	if (!sim) {
+		tw_diag_say(&diag, "%s", e.msg);
+		status = TW_EXIT_FATAL;
+	} else if (!follow) {
+		if (tw_sim_run(sim, &e) < 0) {
+			tw_diag_say(&diag, "%s", e.msg);
+			status = TW_EXIT_FATAL;
+		}
+	} else {
+		char *stdin_only[] = { "-", NULL };
+		char **files = optind < argc ? argv + optind : stdin_only;
+		bool stop = false;
+		for (char **f = files; *f && !stop && status == TW_EXIT_OK; f++) {
+			struct tw_in *in = tw_in_open(*f, &e);
+			if (!in) {
+				tw_diag_say(&diag, "%s", e.msg);
+				status = TW_EXIT_FATAL;
+				break;
+			}
+			tw_in_on_idle(in, tw_out_flush_hook, &out);
+			char *line;
+			size_t len;
+			enum tw_in_status s;
+			while ((s = tw_in_getline(in, &line, &len, &e)) != TW_IN_EOF) {
+				int rc;
+				if (s == TW_IN_ERROR) {
+					tw_diag_say(&diag, "%s", e.msg);
+					status = TW_EXIT_FATAL;
+					break;
+				}
+				if (s == TW_IN_TOOLONG)
+					rc = tw_diag_reject(&diag, tw_in_name(in), tw_in_lineno(in), line, len, "",
+							    "line longer than %zu bytes", (size_t)TW_IN_MAX_LINE);
+				else
+					rc = tw_sim_line(sim, tw_in_name(in), tw_in_lineno(in), line, len,
+							 tw_in_eol(in), &e);
+				if (rc < 0) {
+					tw_diag_say(&diag, "%s", e.msg);
+					status = TW_EXIT_FATAL;
+					break;
+				}
+				if (rc > 0) {
+					stop = true;
+					break;
+				}
+			}
+			tw_in_close(in);
+		}
+		if (status == TW_EXIT_OK && tw_sim_finish(sim, &e) < 0) {
+			tw_diag_say(&diag, "%s", e.msg);
+			status = TW_EXIT_FATAL;
+		}
+	}
+	if (status == TW_EXIT_OK && diag.rejected)
+		status = TW_EXIT_REJECTED;
+	tw_sim_free(sim);
+	tw_twin_free(twin);
+	return tw_cli_finish(&out, &diag, status);
+}

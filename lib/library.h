@@ -1,0 +1,24 @@
+/* library.h - the worked models shipped with the toolkit.
+ *
+ * Twin description files in one folder: PREFIX/share/twin/models when
+ * installed, the source tree's models/ when run from bin/, or the folder
+ * named by the environment variable TWIN_MODELS. */
+#ifndef TW_LIBRARY_H
+#define TW_LIBRARY_H
+
+#include <stdio.h>
+
+#include "err.h"
+
+/* The folder of the model library (a static string). */
+const char *tw_library_dir(void);
+
+/* A twin description to load: path itself when it names a file, else
+ * the library's NAME.json for a bare NAME.  Returns a string to free. */
+char *tw_library_resolve(const char *path);
+
+/* Writes one line per model of the library, "NAME  first sentence of its
+ * comment", sorted by name.  -1 with e when the folder cannot be read. */
+int tw_library_list(FILE *f, struct tw_err *e);
+
+#endif

@@ -1,0 +1,578 @@
+/* sim.c - see sim.h.
+ *
+ * Each asset has its own model instance (a model holds its evaluation
+ * state), solver and state vector.  Time inside is seconds since the
+ * asset's first instant, t0.  Between two instants the solver is
+ * advanced in chunks of at most --step, with the inputs set at each
+ * chunk's middle: a test signal's value there, or a measured input held
+ * (hold "step") or interpolated (hold "linear") between its samples. */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "model.h"
+#include "num.h"
+#include "record.h"
+#include "sim.h"
+#include "strmap.h"
+#include "timestamp.h"
+
+struct sm_inst {
+	char *asset;
+	size_t alen;
+	struct tw_buf head;         /* ,"asset":"name" */
+	struct tw_model *m;
+	struct tw_ode *ode;
+	double *y, *out;
+	double *in_prev, *in_cur;   /* measured inputs at the last two instants */
+	double t;                   /* seconds since t0 */
+	int64_t t0;
+	bool started;
+};
+
+struct tw_sim {
+	struct tw_sim_opts o;
+	struct tw_out *out;
+	struct tw_diag *diag;
+	const json_t *section;
+	struct tw_strmap index;     /* asset -> instance index + 1 */
+	struct sm_inst **inst;
+	int ninst, capinst;
+	gsl_rng *rng;
+	int *input_of;              /* --input k drives model input input_of[k] */
+	int *fault_target;          /* output or parameter index of each --fault */
+	double *stuck;              /* the value a stuck fault repeats (NAN until it starts) */
+	struct tw_rec rec;
+	struct tw_buf scratch;
+};
+
+void tw_sim_opts_init(struct tw_sim_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->solver = TW_SOLVER_RK4;
+	o->step = 0.1;
+	o->rtol = 1e-6;
+	o->atol = 1e-9;
+	o->seed = 1;
+	o->every = TW_NS_PER_SEC;
+	o->scenario = "what-if";
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		abort();
+	return p;
+}
+
+static void inst_free(struct sm_inst *x)
+{
+	if (!x)
+		return;
+	tw_ode_free(x->ode);
+	tw_model_free(x->m);
+	free(x->y), free(x->out), free(x->in_prev), free(x->in_cur);
+	tw_buf_release(&x->head);
+	free(x->asset);
+	free(x);
+}
+
+/* A model instance for an asset, parameters changed by --set when asked. */
+static struct sm_inst *inst_new(struct tw_sim *s, const char *asset, size_t alen, bool apply_sets,
+				struct tw_err *e)
+{
+	struct sm_inst *x = xcalloc(1, sizeof *x);
+	x->asset = strndup(asset, alen);
+	x->alen = alen;
+	tw_buf_adds(&x->head, ",\"asset\":");
+	tw_jw_str(&x->head, asset, alen);
+	x->m = tw_model_load(s->section, s->o.twin->path, e);
+	if (!x->m) {
+		inst_free(x);
+		return NULL;
+	}
+	x->ode = tw_ode_new(x->m, s->o.solver, s->o.step, s->o.rtol, s->o.atol, e);
+	if (!x->ode) {
+		inst_free(x);
+		return NULL;
+	}
+	int ns = tw_model_nstates(x->m), ni = tw_model_ninputs(x->m);
+	x->y = xcalloc((size_t)ns, sizeof *x->y);
+	x->out = xcalloc((size_t)tw_model_noutputs(x->m), sizeof *x->out);
+	x->in_prev = xcalloc((size_t)ni, sizeof *x->in_prev);
+	x->in_cur = xcalloc((size_t)ni, sizeof *x->in_cur);
+	for (int i = 0; i < ns; i++)
+		x->y[i] = tw_model_state_initial(x->m, i);
+	for (int i = 0; i < ni; i++)
+		x->in_prev[i] = x->in_cur[i] = tw_model_input_default(x->m, i);
+	for (int i = 0; apply_sets && i < s->o.nsets; i++)
+		tw_model_param_set(x->m, tw_model_param_index(x->m, s->o.sets[i].name), s->o.sets[i].value);
+	return x;
+}
+
+struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
+			  struct tw_diag *d, struct tw_err *e)
+{
+	struct tw_sim *s = xcalloc(1, sizeof *s);
+	s->o = *o;
+	s->out = out;
+	s->diag = d;
+	tw_rec_init(&s->rec);
+	s->section = tw_twin_section(o->twin, "model");
+	if (!s->section) {
+		tw_err_set(e, "%s: no \"model\" section", o->twin->path);
+		goto fail;
+	}
+	/* Check the names the options use against a model of the twin. */
+	struct sm_inst *probe = inst_new(s, "probe", 5, false, e);
+	if (!probe)
+		goto fail;
+	s->input_of = xcalloc((size_t)o->ninputs, sizeof *s->input_of);
+	s->fault_target = xcalloc((size_t)o->nfaults, sizeof *s->fault_target);
+	s->stuck = xcalloc((size_t)o->nfaults, sizeof *s->stuck);
+	for (int i = 0; i < o->ninputs; i++) {
+		s->input_of[i] = tw_model_input_index(probe->m, o->inputs[i].name);
+		if (s->input_of[i] < 0) {
+			tw_err_set(e, "--input: the model has no input '%s'", o->inputs[i].name);
+			break;
+		}
+	}
+	for (int i = 0; i < o->nsets && !e->msg[0]; i++)
+		if (tw_model_param_index(probe->m, o->sets[i].name) < 0)
+			tw_err_set(e, "--set: the model has no parameter '%s'", o->sets[i].name);
+	for (int i = 0; i < o->nfaults && !e->msg[0]; i++) {
+		const struct tw_fault *f = &o->faults[i];
+		s->stuck[i] = NAN;
+		if (f->kind == TW_FAULT_PARAM) {
+			s->fault_target[i] = tw_model_param_index(probe->m, f->target);
+			if (s->fault_target[i] < 0)
+				tw_err_set(e, "--fault: the model has no parameter '%s'", f->target);
+			continue;
+		}
+		s->fault_target[i] = -1;
+		for (int k = 0; k < tw_model_noutputs(probe->m); k++)
+			if (strcmp(tw_model_output_sensor(probe->m, k), f->target) == 0)
+				s->fault_target[i] = k;
+		if (s->fault_target[i] < 0)
+			tw_err_set(e, "--fault: the model has no output sensor '%s'", f->target);
+	}
+	inst_free(probe);
+	if (e->msg[0])
+		goto fail;
+	s->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(s->rng, o->seed);
+	return s;
+fail:
+	tw_sim_free(s);
+	return NULL;
+}
+
+void tw_sim_free(struct tw_sim *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->ninst; i++)
+		inst_free(s->inst[i]);
+	free(s->inst);
+	tw_strmap_release(&s->index, NULL);
+	if (s->rng)
+		gsl_rng_free(s->rng);
+	free(s->input_of), free(s->fault_target), free(s->stuck);
+	tw_rec_release(&s->rec);
+	tw_buf_release(&s->scratch);
+	free(s);
+}
+
+/* --- integrating -------------------------------------------------------------- */
+
+enum drive { BY_SIGNALS, BY_MEASUREMENTS };
+
+/* Sets the inputs for time t (seconds) of a chunk: from the --input
+ * signals (starting at t_sig), or from the measured samples between
+ * t_prev and t1. */
+static void set_inputs(struct tw_sim *s, struct sm_inst *x, enum drive by, double t, double t_sig,
+		       double t_prev, double t1)
+{
+	int ni = tw_model_ninputs(x->m);
+	if (by == BY_MEASUREMENTS) {
+		for (int i = 0; i < ni; i++) {
+			double v = x->in_prev[i];
+			if (tw_model_input_hold(x->m, i) == TW_MODEL_HOLD_LINEAR && t1 > t_prev)
+				v += (x->in_cur[i] - x->in_prev[i]) * (t - t_prev) / (t1 - t_prev);
+			tw_model_input_set(x->m, i, v);
+		}
+		return;
+	}
+	for (int k = 0; k < s->o.ninputs; k++)
+		tw_model_input_set(x->m, s->input_of[k], tw_signal_at(&s->o.inputs[k].signal, t - t_sig));
+}
+
+/* Parameter faults (degradation) in force at time t. */
+static void apply_param_faults(struct tw_sim *s, struct sm_inst *x, double t)
+{
+	for (int i = 0; i < s->o.nfaults; i++) {
+		const struct tw_fault *f = &s->o.faults[i];
+		if (f->kind != TW_FAULT_PARAM)
+			continue;
+		int p = s->fault_target[i];
+		if (tw_fault_active(f, t))
+			tw_model_param_set(x->m, p, f->value);
+		else if (t >= f->to)
+			tw_model_param_set(x->m, p, tw_model_param_value(x->m, p));
+	}
+}
+
+/* Advances x from x->t to t1 seconds. */
+static int advance(struct tw_sim *s, struct sm_inst *x, double t1, enum drive by, double t_sig,
+		   struct tw_err *e)
+{
+	double t_prev = x->t;
+	while (x->t < t1) {
+		double h = fmin(s->o.step, t1 - x->t);
+		if (x->t + h > t1 - 1e-12 * fmax(1, fabs(t1)))
+			h = t1 - x->t;    /* land on t1 exactly */
+		apply_param_faults(s, x, x->t);
+		set_inputs(s, x, by, x->t + h / 2, t_sig, t_prev, t1);
+		if (tw_ode_advance(x->ode, &x->t, x->t + h, x->y, e) < 0)
+			return -1;
+	}
+	x->t = t1;
+	return 0;
+}
+
+/* --- writing ------------------------------------------------------------------ */
+
+static void put_num(struct tw_buf *b, double v)
+{
+	char num[TW_NUM_MAX];
+	if (isfinite(v))
+		tw_buf_add(b, num, tw_num_format(v, num));
+	else
+		tw_buf_adds(b, "null");
+}
+
+static void put_head(struct tw_buf *b, int64_t ts, const struct sm_inst *x)
+{
+	char stamp[TW_TIME_MAX];
+	tw_buf_adds(b, "{\"ts\":\"");
+	tw_buf_add(b, stamp, tw_time_format(ts, stamp));
+	tw_buf_addc(b, '"');
+	tw_buf_add(b, x->head.p, x->head.len);
+}
+
+static void line_done(struct tw_sim *s)
+{
+	tw_buf_add(&s->out->b, "}\n", 2);
+	if (s->out->b.len >= TW_OUT_BLOCK)
+		tw_out_flush(s->out);
+}
+
+/* A state-like record of the outputs: kind state (free run) or sim. */
+static void emit_values(struct tw_sim *s, const struct sm_inst *x, int64_t ts, const char *kind,
+			const double *v, const char *scenario)
+{
+	struct tw_buf *b = &s->out->b;
+	put_head(b, ts, x);
+	tw_buf_adds(b, ",\"kind\":\"");
+	tw_buf_adds(b, kind);
+	tw_buf_adds(b, "\"");
+	if (scenario) {
+		tw_buf_adds(b, ",\"scenario\":");
+		tw_jw_str(b, scenario, strlen(scenario));
+	}
+	tw_buf_adds(b, ",\"values\":{");
+	for (int k = 0; k < tw_model_noutputs(x->m); k++) {
+		const char *name = tw_model_output_sensor(x->m, k);
+		if (k)
+			tw_buf_addc(b, ',');
+		tw_jw_str(b, name, strlen(name));
+		tw_buf_addc(b, ':');
+		put_num(b, v[k]);
+	}
+	tw_buf_addc(b, '}');
+	line_done(s);
+}
+
+static void emit_readings(struct tw_sim *s, const struct sm_inst *x, int64_t ts, const double *v)
+{
+	struct tw_buf *b = &s->out->b;
+	for (int k = 0; k < tw_model_noutputs(x->m); k++) {
+		const char *name = tw_model_output_sensor(x->m, k), *unit = tw_model_output_unit(x->m, k);
+		put_head(b, ts, x);
+		tw_buf_adds(b, ",\"sensor\":");
+		tw_jw_str(b, name, strlen(name));
+		tw_buf_adds(b, ",\"value\":");
+		put_num(b, v[k]);
+		if (unit) {
+			tw_buf_adds(b, ",\"unit\":");
+			tw_jw_str(b, unit, strlen(unit));
+		}
+		line_done(s);
+	}
+}
+
+/* --- free run ----------------------------------------------------------------- */
+
+/* Measurement noise and sensor faults on the outputs at time t. */
+static void measure(struct tw_sim *s, struct sm_inst *x, double t, double *v)
+{
+	int no = tw_model_noutputs(x->m);
+	for (int k = 0; k < no; k++) {
+		double sigma = s->o.no_noise ? 0 : tw_model_output_noise(x->m, k);
+		double clean = x->out[k], bias = 0;
+		bool stuck = false;
+		for (int i = 0; i < s->o.nfaults; i++) {
+			const struct tw_fault *f = &s->o.faults[i];
+			if (s->fault_target[i] != k || f->kind == TW_FAULT_PARAM || !tw_fault_active(f, t))
+				continue;
+			switch (f->kind) {
+			case TW_FAULT_BIAS: bias += f->value; break;
+			case TW_FAULT_DRIFT: bias += f->value * (t - f->from); break;
+			case TW_FAULT_NOISE: sigma *= f->value; break;
+			case TW_FAULT_SPIKES:
+				if (gsl_rng_uniform(s->rng) < f->value2)
+					bias += gsl_rng_uniform(s->rng) < 0.5 ? -f->value : f->value;
+				break;
+			case TW_FAULT_STUCK:
+				if (isnan(s->stuck[i]))
+					s->stuck[i] = clean;
+				clean = s->stuck[i];
+				stuck = true;
+				break;
+			default: break;
+			}
+		}
+		/* A stuck sensor repeats one reading: no fresh noise on it. */
+		v[k] = clean + bias + (sigma > 0 && !stuck ? gsl_ran_gaussian(s->rng, sigma) : 0);
+	}
+}
+
+int tw_sim_run(struct tw_sim *s, struct tw_err *e)
+{
+	const char *asset = s->o.asset ? s->o.asset : "sim";
+	struct sm_inst *x = inst_new(s, asset, strlen(asset), true, e);
+	if (!x)
+		return -1;
+	int no = tw_model_noutputs(x->m);
+	double *v = xcalloc((size_t)no, sizeof *v);
+	int rc = 0;
+	for (int64_t k = 0;; k++) {
+		int64_t dt = k * s->o.every;
+		if (dt > s->o.duration)
+			break;
+		double t = (double)dt / 1e9;
+		if (advance(s, x, t, BY_SIGNALS, 0, e) < 0) {
+			rc = -1;
+			break;
+		}
+		set_inputs(s, x, BY_SIGNALS, t, 0, 0, 0);
+		apply_param_faults(s, x, t);
+		tw_model_outputs(x->m, t, x->y, x->out);
+		measure(s, x, t, v);
+		if (s->o.emit_states)
+			emit_values(s, x, s->o.start + dt, "state", v, NULL);
+		else
+			emit_readings(s, x, s->o.start + dt, v);
+		if (s->out->error)
+			break;
+	}
+	free(v);
+	inst_free(x);
+	return rc;
+}
+
+/* --- shadow mode and what-if ------------------------------------------------------ */
+
+static struct sm_inst *instance(struct tw_sim *s, const char *asset, size_t alen, struct tw_err *e)
+{
+	intptr_t k = (intptr_t)tw_strmap_get(&s->index, asset, alen);
+	if (k)
+		return s->inst[k - 1];
+	struct sm_inst *x = inst_new(s, asset, alen, false, e);
+	if (!x)
+		return NULL;
+	if (s->ninst == s->capinst) {
+		s->capinst = s->capinst ? 2 * s->capinst : 8;
+		s->inst = realloc(s->inst, (size_t)s->capinst * sizeof *s->inst);
+		if (!s->inst)
+			abort();
+	}
+	s->inst[s->ninst++] = x;
+	tw_strmap_put(&s->index, asset, alen, (void *)(intptr_t)s->ninst);
+	return x;
+}
+
+/* The number member name of object token obj, or NAN. */
+static double member(const struct tw_rec *r, int obj, const char *name)
+{
+	int t = tw_rec_get(r, obj, name);
+	return t >= 0 && tw_rec_type(r, t) == TW_J_NUMBER ? tw_rec_num(r, t) : NAN;
+}
+
+/* Nudges the states so that each measured output moves by gain times
+ * its residual: y += gain r H / |H|^2, with H the output's sensitivity to
+ * the states (finite differences). */
+static void assimilate(struct tw_sim *s, struct sm_inst *x, const double *measured)
+{
+	int ns = tw_model_nstates(x->m), no = tw_model_noutputs(x->m);
+	double *h = xcalloc((size_t)ns, sizeof *h), *probe = xcalloc((size_t)no, sizeof *probe);
+	for (int k = 0; k < no; k++) {
+		if (isnan(measured[k]) || !isfinite(x->out[k]))
+			continue;
+		double r = measured[k] - x->out[k], norm = 0;
+		for (int j = 0; j < ns; j++) {
+			double y0 = x->y[j], d = 1e-6 * fmax(1, fabs(y0));
+			x->y[j] = y0 + d;
+			tw_model_outputs(x->m, x->t, x->y, probe);
+			x->y[j] = y0;
+			h[j] = (probe[k] - x->out[k]) / d;
+			norm += h[j] * h[j];
+		}
+		if (norm > 0)
+			for (int j = 0; j < ns; j++)
+				x->y[j] += s->o.assimilate * r * h[j] / norm;
+		tw_model_outputs(x->m, x->t, x->y, x->out);
+	}
+	tw_ode_reset(x->ode);
+	free(h);
+	free(probe);
+}
+
+static void emit_residuals(struct tw_sim *s, const struct sm_inst *x, int64_t ts, const double *measured)
+{
+	struct tw_buf *b = &s->out->b;
+	for (int k = 0; k < tw_model_noutputs(x->m); k++) {
+		if (isnan(measured[k]))
+			continue;
+		const char *name = tw_model_output_sensor(x->m, k);
+		put_head(b, ts, x);
+		tw_buf_adds(b, ",\"kind\":\"residual\",\"sensor\":");
+		tw_jw_str(b, name, strlen(name));
+		tw_buf_adds(b, ",\"measured\":");
+		put_num(b, measured[k]);
+		tw_buf_adds(b, ",\"simulated\":");
+		put_num(b, x->out[k]);
+		tw_buf_adds(b, ",\"residual\":");
+		put_num(b, measured[k] - x->out[k]);
+		line_done(s);
+	}
+}
+
+static int reject(struct tw_sim *s, const char *file, long long lineno, const char *line, size_t len,
+		  const char *eol, const char *why)
+{
+	return tw_diag_reject(s->diag, file, lineno, line, len, eol, "%s", why);
+}
+
+int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
+		const char *line, size_t len, const char *eol, struct tw_err *e)
+{
+	struct tw_rec *r = &s->rec;
+	struct tw_err why;
+	int64_t ts;
+
+	if (len == strspn(line, " \t"))
+		return 0;
+	if (tw_rec_parse(r, line, len, &why) < 0 || tw_rec_need_common(r, &ts, &why) < 0)
+		return reject(s, file, lineno, line, len, eol, why.msg);
+	/* Every record passes through; states of our assets also drive them. */
+	tw_buf_add(&s->out->b, line, len);
+	tw_buf_addc(&s->out->b, '\n');
+	int values = tw_rec_get(r, 0, "values");
+	if (r->kind < 0 || !tw_rec_streq(r, r->kind, "state") || values < 0 ||
+	    tw_rec_type(r, values) != TW_J_OBJECT)
+		return 0;
+	size_t alen;
+	const char *asset = tw_rec_raw(r, r->asset, &alen);
+	if (!tw_rec_plain(r, r->asset)) {
+		s->scratch.len = 0;
+		tw_buf_grow(&s->scratch, alen + 1);
+		alen = tw_rec_str(r, r->asset, s->scratch.p);
+		asset = s->scratch.p;
+	}
+	if (s->o.asset && (strlen(s->o.asset) != alen || memcmp(s->o.asset, asset, alen) != 0))
+		return 0;
+	struct sm_inst *x = instance(s, asset, alen, e);
+	if (!x)
+		return -1;
+	int ni = tw_model_ninputs(x->m), no = tw_model_noutputs(x->m);
+	double measured[no > 0 ? no : 1];
+	for (int k = 0; k < no; k++)
+		measured[k] = member(r, values, tw_model_output_sensor(x->m, k));
+	/* A missing input keeps its last value. */
+	memcpy(x->in_prev, x->in_cur, (size_t)ni * sizeof *x->in_cur);
+	for (int i = 0; i < ni; i++) {
+		double v = member(r, values, tw_model_input_sensor(x->m, i));
+		if (!isnan(v))
+			x->in_cur[i] = v;
+	}
+	if (!x->started) {
+		x->started = true;
+		x->t0 = ts;
+		x->t = 0;
+		memcpy(x->in_prev, x->in_cur, (size_t)ni * sizeof *x->in_cur);
+	} else {
+		double t1 = (double)(ts - x->t0) / 1e9;
+		if (t1 <= x->t)
+			return 0;           /* no time has passed: nothing to simulate */
+		if (advance(s, x, t1, BY_MEASUREMENTS, 0, e) < 0) {
+			tw_err_set(e, "%s: %s", x->asset, e->msg);
+			return -1;
+		}
+	}
+	for (int i = 0; i < ni; i++)
+		tw_model_input_set(x->m, i, x->in_cur[i]);
+	tw_model_outputs(x->m, x->t, x->y, x->out);
+	if (!s->o.shadow)
+		return 0;               /* what-if alone only follows the stream */
+	emit_values(s, x, ts, "sim", x->out, NULL);
+	emit_residuals(s, x, ts, measured);
+	/* The residuals are those of the free model; the correction acts
+	 * on what comes after. */
+	if (s->o.assimilate > 0)
+		assimilate(s, x, measured);
+	return 0;
+}
+
+int tw_sim_finish(struct tw_sim *s, struct tw_err *e)
+{
+	if (!s->o.what_if)
+		return 0;
+	for (int i = 0; i < s->ninst; i++) {
+		struct sm_inst *x = s->inst[i];
+		if (!x->started)
+			continue;
+		/* The scenario: parameters and inputs changed from now on. */
+		for (int k = 0; k < s->o.nsets; k++)
+			tw_model_param_set(x->m, tw_model_param_index(x->m, s->o.sets[k].name), s->o.sets[k].value);
+		int ni = tw_model_ninputs(x->m);
+		memcpy(x->in_prev, x->in_cur, (size_t)ni * sizeof *x->in_cur);
+		double t_now = x->t;
+		int64_t ts_now = x->t0 + (int64_t)llround(t_now * 1e9);
+		tw_ode_reset(x->ode);
+		for (int64_t k = 1; k * s->o.every <= s->o.horizon; k++) {
+			double t1 = t_now + (double)(k * s->o.every) / 1e9;
+			/* Measured inputs held, those given by --input following
+			 * their signals from now. */
+			while (x->t < t1) {
+				double h = fmin(s->o.step, t1 - x->t);
+				double mid = x->t + h / 2;
+				for (int j = 0; j < ni; j++)
+					tw_model_input_set(x->m, j, x->in_cur[j]);
+				for (int j = 0; j < s->o.ninputs; j++)
+					tw_model_input_set(x->m, s->input_of[j],
+							   tw_signal_at(&s->o.inputs[j].signal, mid - t_now));
+				if (tw_ode_advance(x->ode, &x->t, x->t + h, x->y, e) < 0)
+					return -1;
+			}
+			x->t = t1;
+			tw_model_outputs(x->m, x->t, x->y, x->out);
+			emit_values(s, x, ts_now + k * s->o.every, "sim", x->out, s->o.scenario);
+		}
+	}
+	return 0;
+}
