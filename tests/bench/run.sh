@@ -14,6 +14,14 @@
 #      resample('1s').last().ffill()); time and peak memory of both on
 #      600,000 and 6,000,000 readings, and a check that their states agree
 #      (sync_compare.py).
+#   D. twin-sim vs SciPy: the thermal model (models/thermal.json) over
+#      10^6 fixed 1 s RK4 steps by twin-sim (a free run, --every=1000s,
+#      1000 states out), and in the same run by scipy.integrate.solve_ivp
+#      (sim_scipy.py: RK45 held to 1 s steps by first_step = max_step = 1 s
+#      and loose tolerances, since solve_ivp has no fixed-step RK4), by a
+#      hand-written Python RK4 loop over floats and by the same loop over a
+#      one-element numpy array; steps per second, the ratios, peak memory,
+#      and each one's error against the analytic solution.
 #
 # Prints numbers and the project's goals next to them; never fails on
 # speed, but exits non-zero when a command itself fails.
@@ -24,11 +32,15 @@
 # default 1000000), BENCH_SYNC_READINGS (readings of the big file of C,
 # default 6000000; the small one has 600000, or a tenth of the big one when
 # that is smaller), BENCH_SYNC_SAMPLE (C compares every Nth state, default
-# 1000), BENCH_SECTIONS (which benchmarks to run, default ABC; B needs A's
-# output, so A or B runs both), BENCH_RUNS (timed runs per command,
+# 1000), BENCH_SIM_STEPS (RK4 steps of D, a multiple of 1000, default
+# 1000000), BENCH_SIM_BUDGET (seconds: a Python peer of D whose run a tenth
+# as long predicts more than this is measured on that tenth and scaled,
+# default 60), BENCH_SECTIONS (which benchmarks to run, default ABCD; B
+# needs A's output, so A or B runs both), BENCH_RUNS (timed runs per command,
 # default 3), BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when
-# hyperfine is installed), BENCH_PYTHON (the python with pandas, default
-# /usr/bin/python3, where Debian's python3-pandas is).
+# hyperfine is installed), BENCH_PYTHON (the python with pandas and SciPy,
+# default /usr/bin/python3, where Debian's python3-pandas and python3-scipy
+# are).
 #
 # Units: MB/s is 10^6 bytes of input per second; peak MB is the maximum
 # resident set size reported by /usr/bin/time (KiB) divided by 1024.
@@ -42,7 +54,9 @@ big_rows=${BENCH_ROWS:-1000000}
 runs=${BENCH_RUNS:-3}
 sync_big=${BENCH_SYNC_READINGS:-6000000}
 sync_sample=${BENCH_SYNC_SAMPLE:-1000}
-sections=${BENCH_SECTIONS:-ABC}
+sim_steps=${BENCH_SIM_STEPS:-1000000}
+sim_budget=${BENCH_SIM_BUDGET:-60}
+sections=${BENCH_SECTIONS:-ABCD}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 want() { case $sections in *["$1"]*) return 0 ;; esac; return 1; }
 
@@ -63,13 +77,16 @@ gen=$BENCH_DIR/gen_wide
 recbench=$BENCH_DIR/bench_record
 sync=$TWIN_BIN/twin-sync
 genlong=$BENCH_DIR/gen_long
+sim=$TWIN_BIN/twin-sim
 need=""
 want AB && need="$ingest $gen"
 want C && need="$need $sync $genlong"
+want D && need="$need $sim"
 for f in $need; do
 	[ -x "$f" ] || { echo "run.sh: $f not built (run make bench)" >&2; exit 2; }
 done
-for v in BENCH_ROWS="$big_rows" BENCH_SYNC_READINGS="$sync_big" BENCH_SYNC_SAMPLE="$sync_sample"; do
+for v in BENCH_ROWS="$big_rows" BENCH_SYNC_READINGS="$sync_big" BENCH_SYNC_SAMPLE="$sync_sample" \
+	BENCH_SIM_STEPS="$sim_steps" BENCH_SIM_BUDGET="$sim_budget"; do
 	case ${v#*=} in
 	'' | *[!0-9]* | 0) echo "run.sh: ${v%%=*} must be a positive number" >&2; exit 2 ;;
 	esac
@@ -78,6 +95,7 @@ small_rows=100000
 [ "$big_rows" -le "$small_rows" ] && small_rows=$((big_rows / 10 > 0 ? big_rows / 10 : 1))
 sync_small=600000
 [ "$sync_big" -le "$sync_small" ] && sync_small=$((sync_big / 10 > 0 ? sync_big / 10 : 1))
+[ $((sim_steps % 1000)) -eq 0 ] || { echo "run.sh: BENCH_SIM_STEPS must be a multiple of 1000" >&2; exit 2; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/twin-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -359,4 +377,110 @@ if want C; then
 	say "twin-sync vs pandas: $(fmt '%.1f' "$(calc "$t_pb / $t_sb")")x faster on $(human "$sync_big") readings, $(fmt '%.1f' "$(calc "$t_ps / $t_ss")")x on $(human "$sync_small") (goal >= 10x)"
 	say "twin-sync peak memory $(human "$sync_small"): $(mb_of_kb "$m_ss") MB, $(human "$sync_big"): $(mb_of_kb "$m_sb") MB (goal: independent of input length)"
 	say "pandas peak memory $(human "$sync_small"): $(mb_of_kb "$m_ps") MB, $(human "$sync_big"): $(mb_of_kb "$m_pb") MB"
+fi
+
+# --- D: twin-sim vs SciPy --------------------------------------------------
+
+if want D; then
+	model=$root/models/thermal.json
+	every=$((sim_steps / 1000))
+	say ""
+	say "Benchmark D: the thermal model over $sim_steps fixed 1 s RK4 steps, twin-sim vs SciPy"
+	"$here/../deps.sh" python3-scipy
+	[ -x "$py" ] || fail "$py not found (set BENCH_PYTHON to a python3 with SciPy)"
+	sp_version=$("$py" -c 'import scipy; print(scipy.__version__)') ||
+		fail "$py cannot import scipy (set BENCH_PYTHON to a python3 with SciPy)"
+	[ -r "$model" ] || fail "$model not found"
+
+	set -- "$sim" --twin="$model" --solver=rk4 --step=1s --duration="${sim_steps}s" \
+		--every="${every}s" --no-noise --states
+	step "twin-sim ($hf_note; the whole process: start, model, $sim_steps steps, 1000 states out)"
+	time_cmd 1 "$runs" "$@"
+	t_sim=$secs
+	step "twin-sim: peak memory, and its states against the analytic solution"
+	rss_kb "$tmp/sim.ndjson" "$@"
+	m_sim=$rss
+	# T(t) = T_amb + P R + (T0 - T_amb - P R) exp(-t / (R C)), with the
+	# model's numbers; the i-th state (from 0) is at t = i * every.
+	a_vals=$(jq -r '.model | [.parameters.C.value, .parameters.R.value, .inputs.P.default,
+		.inputs.T_amb.default, .states.T.initial] | @tsv' "$model") ||
+		fail "cannot read the parameters of $model"
+	read -r a_c a_r a_p a_amb a_t0 <<EOF
+$a_vals
+EOF
+	sim_err=$(jq -r '.values.temp_c' "$tmp/sim.ndjson" | awk -v every="$every" \
+		-v C="$a_c" -v R="$a_r" -v P="$a_p" -v Ta="$a_amb" -v T0="$a_t0" '
+		{
+			t = (NR - 1) * every
+			a = Ta + P * R + (T0 - Ta - P * R) * exp(-t / (R * C))
+			e = $1 - a; if (e < 0) e = -e
+			if (e > max) max = e
+			last = e; lt = t; n = NR
+		}
+		END { printf "%d %.9g %.3g %.3g\n", n, lt, last, max }')
+	read -r sim_n sim_tend sim_efin sim_emax <<EOF
+$sim_err
+EOF
+	if [ "$sim_n" != 1001 ] || [ "$(calc "$sim_tend == $sim_steps")" != 1 ]; then
+		fail "twin-sim wrote $sim_n states up to t=$sim_tend s (expected 1001 up to $sim_steps s)"
+	fi
+	rm -f "$tmp/sim.ndjson"
+
+	# run_py METHOD: sim_scipy.py METHOD over sim_steps steps, or, when a
+	# run a tenth as long predicts more than sim_budget seconds, that run
+	# scaled.  Sets py_secs (integration time for sim_steps steps), py_kb,
+	# py_steps and py_nfev (of the run measured), py_efin, py_emax and
+	# py_scaled (empty, or a note).
+	pyfield() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" "$tmp/py.out"; }
+	run_py() {
+		probe=$((sim_steps / 10))
+		step "$1: $probe steps first (one run; the integration timed inside Python)"
+		/usr/bin/time -f '%M' -o "$tmp/py.rss" "$py" "$here/sim_scipy.py" "$1" "$probe" "$model" \
+			>"$tmp/py.out" || fail "sim_scipy.py $1 failed"
+		predict=$(calc "$(pyfield seconds) * 10")
+		py_scaled=""
+		if [ "$(calc "$predict > $sim_budget")" = 1 ]; then
+			py_scaled="$1: measured on $probe steps (t_end $probe s) and scaled x10 (its errors are at t <= $probe s): $sim_steps steps would take ~$(fmt '%.0f' "$predict") s > BENCH_SIM_BUDGET=$sim_budget s"
+			say "   $py_scaled"
+		else
+			step "$1: $sim_steps steps (one run; predicted $(fmt '%.2f' "$predict") s)"
+			/usr/bin/time -f '%M' -o "$tmp/py.rss" "$py" "$here/sim_scipy.py" "$1" "$sim_steps" "$model" \
+				>"$tmp/py.out" || fail "sim_scipy.py $1 failed"
+		fi
+		py_steps=$(pyfield steps)
+		py_nfev=$(pyfield nfev)
+		py_secs=$(calc "$(pyfield seconds) * $sim_steps / $py_steps")
+		py_secs=$(calc "$py_secs > 1e-6 ? $py_secs : 1e-6")
+		py_efin=$(pyfield err_final)
+		py_emax=$(pyfield err_max)
+		py_kb=$(tail -n 1 "$tmp/py.rss")
+	}
+	run_py solve_ivp
+	t_ivp=$py_secs m_ivp=$py_kb s_ivp=$py_steps n_ivp=$py_nfev ef_ivp=$py_efin em_ivp=$py_emax sc_ivp=$py_scaled
+	run_py rk4
+	t_rk=$py_secs m_rk=$py_kb ef_rk=$py_efin em_rk=$py_emax sc_rk=$py_scaled
+	run_py rk4-numpy
+	t_np=$py_secs m_np=$py_kb ef_np=$py_efin em_np=$py_emax sc_np=$py_scaled
+
+	say ""
+	printf '%-22s %9s %9s %12s %12s %9s %10s %10s\n' tool steps seconds "steps/s" "time vs twin" \
+		"peak MB" "err end" "err max"
+	drow() {   # NAME SECONDS PEAK_KB ERR_END ERR_MAX [~]
+		printf '%-22s %9s %9s %12s %11sx %9s %10s %10s\n' "$1" "$sim_steps" \
+			"${6:-}$(fmt '%.3f' "$2")" "$(fmt '%.0f' "$(calc "$sim_steps / $2")")" \
+			"$(fmt '%.2f' "$(calc "$2 / $t_sim")")" "$(mb_of_kb "$3")" "$4" "$5"
+	}
+	drow twin-sim "$t_sim" "$m_sim" "$sim_efin" "$sim_emax"
+	drow "solve_ivp RK45 $sp_version" "$t_ivp" "$m_ivp" "$ef_ivp" "$em_ivp" "${sc_ivp:+~}"
+	drow "python RK4 (floats)" "$t_rk" "$m_rk" "$ef_rk" "$em_rk" "${sc_rk:+~}"
+	drow "python RK4 (numpy)" "$t_np" "$m_np" "$ef_np" "$em_np" "${sc_np:+~}"
+	say ""
+	say "twin-sim: $hf_note, the whole process; Python: the integration alone (perf_counter, one run, without interpreter start and imports)"
+	say "solve_ivp: RK45, first_step = max_step = 1 s, rtol = atol = 1e-2: $s_ivp steps, $n_ivp evaluations of f ($(fmt '%.2f' "$(calc "$n_ivp / $s_ivp")") a step; RK4 takes 4)"
+	for n in "$sc_ivp" "$sc_rk" "$sc_np"; do [ -n "$n" ] && say "~ $n"; done
+	say "errors: |T - analytic| at t = $sim_steps s (err end) and the largest over twin-sim's 1000 states, solve_ivp's steps, or the loops' steps at the times of those states (err max)"
+	say ""
+	say "twin-sim vs python RK4 loop: $(fmt '%.1f' "$(calc "$t_rk / $t_sim")")x over floats, $(fmt '%.1f' "$(calc "$t_np / $t_sim")")x over numpy"
+	say "twin-sim vs scipy solve_ivp: $(fmt '%.1f' "$(calc "$t_ivp / $t_sim")")x (goal >= 50x)"
+	say "twin-sim: $(fmt '%.0f' "$(calc "$sim_steps / $t_sim")") steps/s, peak memory $(mb_of_kb "$m_sim") MB"
 fi
