@@ -57,6 +57,9 @@ static void usage(void)
 	      "                           --set and --input applied\n"
 	      "      --horizon=DUR        how far ahead (default 1h)\n"
 	      "      --scenario=NAME      the scenario's name in its records (default what-if)\n"
+	      "      --fit=PARAM,...      calibrate: fit these parameters to the stream by nonlinear\n"
+	      "                           least squares and write a JSON report\n"
+	      "      --fit-out=FILE       write the twin description with the fitted values\n"
 	      "\n"
 	      "Errors:\n"
 	      "      --rejects=FILE       append every rejected line to FILE, verbatim\n"
@@ -71,7 +74,8 @@ static void usage(void)
 enum {
 	OPT_LIST_MODELS = 256, OPT_SOLVER, OPT_STEP, OPT_RTOL, OPT_ATOL, OPT_SET, OPT_DURATION,
 	OPT_EVERY, OPT_START, OPT_STATES, OPT_INPUT, OPT_FAULT, OPT_SEED, OPT_NO_NOISE, OPT_SHADOW,
-	OPT_ASSIMILATE, OPT_WHAT_IF, OPT_HORIZON, OPT_SCENARIO, OPT_REJECTS, OPT_STRICT, OPT_VERSION,
+	OPT_ASSIMILATE, OPT_WHAT_IF, OPT_HORIZON, OPT_SCENARIO, OPT_FIT, OPT_FIT_OUT, OPT_REJECTS,
+	OPT_STRICT, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -96,6 +100,8 @@ static const struct option options[] = {
 	{ "what-if", no_argument, NULL, OPT_WHAT_IF },
 	{ "horizon", required_argument, NULL, OPT_HORIZON },
 	{ "scenario", required_argument, NULL, OPT_SCENARIO },
+	{ "fit", required_argument, NULL, OPT_FIT },
+	{ "fit-out", required_argument, NULL, OPT_FIT_OUT },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "help", no_argument, NULL, 'h' },
@@ -140,6 +146,7 @@ int main(int argc, char **argv)
 	static struct tw_sim_input inputs[MAX_REPEAT];
 	static struct tw_fault faults[MAX_REPEAT];
 	static struct tw_sim_set sets[MAX_REPEAT];
+	static const char *fit[MAX_REPEAT];
 	struct tw_sim_opts o;
 	struct tw_diag diag;
 	struct tw_out out;
@@ -151,7 +158,7 @@ int main(int argc, char **argv)
 	argv[0] = (char *)tool;
 	tw_sim_opts_init(&o);
 	o.horizon = 3600 * TW_NS_PER_SEC;
-	o.inputs = inputs, o.faults = faults, o.sets = sets;
+	o.inputs = inputs, o.faults = faults, o.sets = sets, o.fit = fit;
 	tw_diag_init(&diag, tool);
 	while ((c = getopt_long(argc, argv, "t:a:h", options, NULL)) != -1) {
 		switch (c) {
@@ -215,6 +222,16 @@ int main(int argc, char **argv)
 		case OPT_WHAT_IF: o.what_if = true; break;
 		case OPT_HORIZON: o.horizon = duration("--horizon", optarg); break;
 		case OPT_SCENARIO: o.scenario = optarg; break;
+		case OPT_FIT:
+			for (char *p = strtok(optarg, ","); p; p = strtok(NULL, ",")) {
+				if (o.nfit == MAX_REPEAT)
+					tw_cli_usage(tool, "--fit: at most %d parameters", MAX_REPEAT);
+				fit[o.nfit++] = p;
+			}
+			if (!o.nfit)
+				tw_cli_usage(tool, "--fit: name the parameters to fit");
+			break;
+		case OPT_FIT_OUT: o.fit_out = optarg; break;
 		case OPT_REJECTS: rejects = optarg; break;
 		case OPT_STRICT: diag.strict = true; break;
 		case 'h': usage(); return TW_EXIT_OK;
@@ -232,11 +249,15 @@ int main(int argc, char **argv)
 		tw_out_init(&out, STDOUT_FILENO, "standard output");
 		return tw_cli_finish(&out, &diag, fflush(stdout) == 0 ? TW_EXIT_OK : TW_EXIT_FATAL);
 	}
-	bool follow = o.shadow || o.what_if;
+	bool follow = o.shadow || o.what_if || o.nfit;
+	if (o.nfit && (o.shadow || o.what_if))
+		tw_cli_usage(tool, "--fit reads the stream alone: not with --shadow or --what-if");
+	if (o.fit_out && !o.nfit)
+		tw_cli_usage(tool, "--fit-out needs --fit");
 	if (!twin_path)
 		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models)");
 	if (!follow && !has_duration)
-		tw_cli_usage(tool, "a free run needs --duration (or give --shadow or --what-if)");
+		tw_cli_usage(tool, "a free run needs --duration (or give --shadow, --what-if or --fit)");
 	if (!follow && optind < argc)
 		tw_cli_usage(tool, "a free run reads no input: give --shadow or --what-if to read %s", argv[optind]);
 	if (o.assimilate > 0 && !o.shadow)

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic.h"
+#include "fit.h"
 #include "jsonw.h"
 #include "model.h"
 #include "num.h"
@@ -31,6 +33,9 @@ struct sm_inst {
 	double t;                   /* seconds since t0 */
 	int64_t t0;
 	bool started;
+	/* Calibration: the samples recorded (times, inputs, outputs). */
+	double *ft, *fin, *fout;
+	int fn, fcap;
 };
 
 struct tw_sim {
@@ -76,6 +81,7 @@ static void inst_free(struct sm_inst *x)
 	tw_ode_free(x->ode);
 	tw_model_free(x->m);
 	free(x->y), free(x->out), free(x->in_prev), free(x->in_cur);
+	free(x->ft), free(x->fin), free(x->fout);
 	tw_buf_release(&x->head);
 	free(x->asset);
 	free(x);
@@ -118,6 +124,7 @@ struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			  struct tw_diag *d, struct tw_err *e)
 {
 	struct tw_sim *s = xcalloc(1, sizeof *s);
+	e->msg[0] = '\0';
 	s->o = *o;
 	s->out = out;
 	s->diag = d;
@@ -141,6 +148,9 @@ struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			break;
 		}
 	}
+	for (int i = 0; i < o->nfit && !e->msg[0]; i++)
+		if (tw_model_param_index(probe->m, o->fit[i]) < 0)
+			tw_err_set(e, "--fit: the model has no parameter '%s'", o->fit[i]);
 	for (int i = 0; i < o->nsets && !e->msg[0]; i++)
 		if (tw_model_param_index(probe->m, o->sets[i].name) < 0)
 			tw_err_set(e, "--set: the model has no parameter '%s'", o->sets[i].name);
@@ -271,9 +281,31 @@ static void line_done(struct tw_sim *s)
 		tw_out_flush(s->out);
 }
 
-/* A state-like record of the outputs: kind state (free run) or sim. */
+/* The sensors a record carries: the outputs (values v), then, in a free
+ * run, the inputs as a real machine's sensors would measure them. */
+static int nchannels(const struct sm_inst *x, bool inputs)
+{
+	return tw_model_noutputs(x->m) + (inputs ? tw_model_ninputs(x->m) : 0);
+}
+
+static void channel(const struct sm_inst *x, int k, const double *v, const char **name,
+		    const char **unit, double *value)
+{
+	int no = tw_model_noutputs(x->m);
+	if (k < no) {
+		*name = tw_model_output_sensor(x->m, k);
+		*unit = tw_model_output_unit(x->m, k);
+		*value = v[k];
+	} else {
+		*name = tw_model_input_sensor(x->m, k - no);
+		*unit = tw_model_input_unit(x->m, k - no);
+		*value = tw_model_input_get(x->m, k - no);
+	}
+}
+
+/* A state-like record: kind state (free run) or sim. */
 static void emit_values(struct tw_sim *s, const struct sm_inst *x, int64_t ts, const char *kind,
-			const double *v, const char *scenario)
+			const double *v, bool inputs, const char *scenario)
 {
 	struct tw_buf *b = &s->out->b;
 	put_head(b, ts, x);
@@ -285,13 +317,15 @@ static void emit_values(struct tw_sim *s, const struct sm_inst *x, int64_t ts, c
 		tw_jw_str(b, scenario, strlen(scenario));
 	}
 	tw_buf_adds(b, ",\"values\":{");
-	for (int k = 0; k < tw_model_noutputs(x->m); k++) {
-		const char *name = tw_model_output_sensor(x->m, k);
+	for (int k = 0; k < nchannels(x, inputs); k++) {
+		const char *name, *unit;
+		double value;
+		channel(x, k, v, &name, &unit, &value);
 		if (k)
 			tw_buf_addc(b, ',');
 		tw_jw_str(b, name, strlen(name));
 		tw_buf_addc(b, ':');
-		put_num(b, v[k]);
+		put_num(b, value);
 	}
 	tw_buf_addc(b, '}');
 	line_done(s);
@@ -300,13 +334,15 @@ static void emit_values(struct tw_sim *s, const struct sm_inst *x, int64_t ts, c
 static void emit_readings(struct tw_sim *s, const struct sm_inst *x, int64_t ts, const double *v)
 {
 	struct tw_buf *b = &s->out->b;
-	for (int k = 0; k < tw_model_noutputs(x->m); k++) {
-		const char *name = tw_model_output_sensor(x->m, k), *unit = tw_model_output_unit(x->m, k);
+	for (int k = 0; k < nchannels(x, true); k++) {
+		const char *name, *unit;
+		double value;
+		channel(x, k, v, &name, &unit, &value);
 		put_head(b, ts, x);
 		tw_buf_adds(b, ",\"sensor\":");
 		tw_jw_str(b, name, strlen(name));
 		tw_buf_adds(b, ",\"value\":");
-		put_num(b, v[k]);
+		put_num(b, value);
 		if (unit) {
 			tw_buf_adds(b, ",\"unit\":");
 			tw_jw_str(b, unit, strlen(unit));
@@ -374,7 +410,7 @@ int tw_sim_run(struct tw_sim *s, struct tw_err *e)
 		tw_model_outputs(x->m, t, x->y, x->out);
 		measure(s, x, t, v);
 		if (s->o.emit_states)
-			emit_values(s, x, s->o.start + dt, "state", v, NULL);
+			emit_values(s, x, s->o.start + dt, "state", v, true, NULL);
 		else
 			emit_readings(s, x, s->o.start + dt, v);
 		if (s->out->error)
@@ -462,6 +498,110 @@ static void emit_residuals(struct tw_sim *s, const struct sm_inst *x, int64_t ts
 	}
 }
 
+static void *grow(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+/* Calibration: keeps one sample of the asset's series. */
+static void record_sample(struct sm_inst *x, int64_t ts, const struct tw_rec *r, int values,
+			  const double *measured)
+{
+	int ni = tw_model_ninputs(x->m), no = tw_model_noutputs(x->m);
+	if (!x->started) {
+		x->started = true;
+		x->t0 = ts;
+	}
+	double t = (double)(ts - x->t0) / 1e9;
+	if (x->fn > 0 && t <= x->ft[x->fn - 1])
+		return;                 /* no time has passed */
+	if (x->fn == x->fcap) {
+		x->fcap = x->fcap ? 2 * x->fcap : 256;
+		x->ft = grow(x->ft, (size_t)x->fcap * sizeof *x->ft);
+		x->fin = grow(x->fin, (size_t)x->fcap * (size_t)ni * sizeof *x->fin);
+		x->fout = grow(x->fout, (size_t)x->fcap * (size_t)no * sizeof *x->fout);
+	}
+	x->ft[x->fn] = t;
+	for (int i = 0; i < ni; i++)
+		x->fin[(size_t)x->fn * ni + i] = member(r, values, tw_model_input_sensor(x->m, i));
+	memcpy(x->fout + (size_t)x->fn * no, measured, (size_t)no * sizeof *measured);
+	x->fn++;
+}
+
+/* Calibration at the end of the stream: fit, report, and write the
+ * calibrated twin description. */
+static int finish_fit(struct tw_sim *s, struct tw_err *e)
+{
+	struct tw_fit_series *series = xcalloc((size_t)s->ninst, sizeof *series);
+	struct tw_fit_result res;
+	int n = 0;
+
+	for (int i = 0; i < s->ninst; i++) {
+		struct sm_inst *x = s->inst[i];
+		if (x->fn == 0)
+			continue;
+		series[n++] = (struct tw_fit_series){ x->asset, x->fn, x->ft, x->fin, x->fout };
+	}
+	memset(&res, 0, sizeof res);
+	int rc = n ? tw_fit(s->section, s->o.twin->path, s->o.fit, s->o.nfit, series, n, s->o.solver,
+			    s->o.step, s->o.rtol, s->o.atol, &res, e)
+		   : tw_err_set(e, "no state records to fit to");
+	free(series);
+	if (rc < 0 && !res.value) {
+		tw_fit_result_release(&res);
+		return -1;
+	}
+	/* The report, one JSON object, even when the fit did not converge;
+	 * numbers in their shortest exact form, as every record's. */
+	struct tw_buf *out = &s->out->b;
+	struct sm_inst *any = s->inst[0];
+	tw_buf_adds(out, "{\"kind\":\"fit\",\"parameters\":{");
+	for (int k = 0; k < res.nparams; k++) {
+		if (k)
+			tw_buf_addc(out, ',');
+		tw_jw_str(out, s->o.fit[k], strlen(s->o.fit[k]));
+		tw_buf_adds(out, ":{\"value\":");
+		put_num(out, res.value[k]);
+		tw_buf_adds(out, ",\"stderr\":");
+		put_num(out, res.stderr_[k]);
+		tw_buf_adds(out, ",\"initial\":");
+		put_num(out, res.initial[k]);
+		tw_buf_addc(out, '}');
+	}
+	tw_buf_adds(out, "},\"outputs\":{");
+	for (int k = 0, first = 1; k < res.noutputs; k++) {
+		if (res.count[k] == 0)
+			continue;
+		const char *name = tw_model_output_sensor(any->m, k);
+		char count[32];
+		if (!first)
+			tw_buf_addc(out, ',');
+		first = 0;
+		tw_jw_str(out, name, strlen(name));
+		tw_buf_adds(out, ":{\"rmse\":");
+		put_num(out, res.rmse[k]);
+		snprintf(count, sizeof count, ",\"n\":%ld}", res.count[k]);
+		tw_buf_adds(out, count);
+	}
+	char tail[64];
+	snprintf(tail, sizeof tail, "},\"iterations\":%d,\"chisq_initial\":", res.iterations);
+	tw_buf_adds(out, tail);
+	put_num(out, res.chisq0);
+	tw_buf_adds(out, ",\"chisq\":");
+	put_num(out, res.chisq);
+	tw_buf_adds(out, rc == 0 ? ",\"converged\":true}\n" : ",\"converged\":false}\n");
+	if (rc == 0 && s->o.fit_out) {
+		json_t *calibrated = tw_fit_apply(s->o.twin->root, s->o.fit, &res);
+		rc = tw_atomic_write_json(s->o.fit_out, calibrated, e);
+		json_decref(calibrated);
+	}
+	tw_fit_result_release(&res);
+	return rc;
+}
+
 static int reject(struct tw_sim *s, const char *file, long long lineno, const char *line, size_t len,
 		  const char *eol, const char *why)
 {
@@ -479,9 +619,12 @@ int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 		return 0;
 	if (tw_rec_parse(r, line, len, &why) < 0 || tw_rec_need_common(r, &ts, &why) < 0)
 		return reject(s, file, lineno, line, len, eol, why.msg);
-	/* Every record passes through; states of our assets also drive them. */
-	tw_buf_add(&s->out->b, line, len);
-	tw_buf_addc(&s->out->b, '\n');
+	/* Every record passes through (a fit writes only its report);
+	 * states of our assets also drive the models. */
+	if (!s->o.nfit) {
+		tw_buf_add(&s->out->b, line, len);
+		tw_buf_addc(&s->out->b, '\n');
+	}
 	int values = tw_rec_get(r, 0, "values");
 	if (r->kind < 0 || !tw_rec_streq(r, r->kind, "state") || values < 0 ||
 	    tw_rec_type(r, values) != TW_J_OBJECT)
@@ -503,6 +646,10 @@ int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 	double measured[no > 0 ? no : 1];
 	for (int k = 0; k < no; k++)
 		measured[k] = member(r, values, tw_model_output_sensor(x->m, k));
+	if (s->o.nfit) {
+		record_sample(x, ts, r, values, measured);
+		return 0;
+	}
 	/* A missing input keeps its last value. */
 	memcpy(x->in_prev, x->in_cur, (size_t)ni * sizeof *x->in_cur);
 	for (int i = 0; i < ni; i++) {
@@ -529,7 +676,7 @@ int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 	tw_model_outputs(x->m, x->t, x->y, x->out);
 	if (!s->o.shadow)
 		return 0;               /* what-if alone only follows the stream */
-	emit_values(s, x, ts, "sim", x->out, NULL);
+	emit_values(s, x, ts, "sim", x->out, false, NULL);
 	emit_residuals(s, x, ts, measured);
 	/* The residuals are those of the free model; the correction acts
 	 * on what comes after. */
@@ -540,6 +687,8 @@ int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 
 int tw_sim_finish(struct tw_sim *s, struct tw_err *e)
 {
+	if (s->o.nfit)
+		return finish_fit(s, e);
 	if (!s->o.what_if)
 		return 0;
 	for (int i = 0; i < s->ninst; i++) {
@@ -571,7 +720,7 @@ int tw_sim_finish(struct tw_sim *s, struct tw_err *e)
 			}
 			x->t = t1;
 			tw_model_outputs(x->m, x->t, x->y, x->out);
-			emit_values(s, x, ts_now + k * s->o.every, "sim", x->out, s->o.scenario);
+			emit_values(s, x, ts_now + k * s->o.every, "sim", x->out, false, s->o.scenario);
 		}
 	}
 	return 0;

@@ -7,7 +7,8 @@
  * each asset's model is driven by its measured inputs and its outputs
  * are compared with the measured ones.  What-if takes each asset's
  * latest state at the end of the stream and simulates a horizon ahead
- * with parameters or inputs changed.
+ * with parameters or inputs changed.  Calibration records each asset's
+ * measured inputs and outputs and, at the end, fits parameters (fit.h).
  *
  * Ownership: struct tw_sim borrows the options (and what they point to),
  * the twin, the writer and the reporter; tw_sim_free frees the rest. */
@@ -50,6 +51,11 @@ struct tw_sim_opts {
 	bool what_if;
 	int64_t horizon;
 	const char *scenario;
+	/* Calibration: the parameters to fit, and where the calibrated twin
+	 * description goes (NULL: nowhere). */
+	const char *const *fit;
+	int nfit;
+	const char *fit_out;
 };
 
 struct tw_sim;
@@ -70,7 +76,8 @@ int tw_sim_run(struct tw_sim *s, struct tw_err *e);
 int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 		const char *line, size_t len, const char *eol, struct tw_err *e);
 
-/* The end of the stream: the what-if runs.  -1 with e. */
+/* The end of the stream: the what-if runs, or the fit, whose report
+ * (one JSON object) is written to the output.  -1 with e. */
 int tw_sim_finish(struct tw_sim *s, struct tw_err *e);
 
 #endif

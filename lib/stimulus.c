@@ -8,25 +8,6 @@
 #include "stimulus.h"
 #include "timestamp.h"
 
-/* Up to max comma-separated numbers of s[0..n); returns how many. */
-static int numbers(const char *s, size_t n, double *v, int max, struct tw_err *e)
-{
-	int k = 0;
-	while (n > 0) {
-		const char *comma = memchr(s, ',', n);
-		size_t len = comma ? (size_t)(comma - s) : n;
-		if (k == max)
-			return tw_err_set(e, "too many values");
-		if (tw_num_parse(s, len, &v[k++], e) < 0)
-			return -1;
-		if (!comma)
-			break;
-		n -= len + 1;
-		s = comma + 1;
-	}
-	return k;
-}
-
 static int seconds(const char *s, size_t n, double *v, struct tw_err *e)
 {
 	char buf[64];
@@ -41,11 +22,38 @@ static int seconds(const char *s, size_t n, double *v, struct tw_err *e)
 	return 0;
 }
 
+/* Up to max comma-separated values of s[0..n); the one at index
+ * duration_at (-1: none) is a duration in seconds.  Returns how many. */
+static int values(const char *s, size_t n, double *v, int max, int duration_at, struct tw_err *e)
+{
+	int k = 0;
+	while (n > 0) {
+		const char *comma = memchr(s, ',', n);
+		size_t len = comma ? (size_t)(comma - s) : n;
+		if (k == max)
+			return tw_err_set(e, "too many values");
+		int rc = k == duration_at ? seconds(s, len, &v[k], e) : tw_num_parse(s, len, &v[k], e);
+		if (rc < 0)
+			return -1;
+		k++;
+		if (!comma)
+			break;
+		n -= len + 1;
+		s = comma + 1;
+	}
+	return k;
+}
+
 int tw_signal_parse(const char *spec, struct tw_signal *s, struct tw_err *e)
 {
-	static const struct { const char *name; enum tw_signal_kind kind; int min, max; bool at; } kinds[] = {
-		{ "step:", TW_SIG_STEP, 2, 2, true }, { "ramp:", TW_SIG_RAMP, 2, 2, true },
-		{ "sine:", TW_SIG_SINE, 2, 4, false }, { "square:", TW_SIG_SQUARE, 3, 4, false },
+	static const struct {
+		const char *name;
+		enum tw_signal_kind kind;
+		int min, max, period;   /* how many values; which is the period */
+		bool at;
+	} kinds[] = {
+		{ "step:", TW_SIG_STEP, 2, 2, -1, true }, { "ramp:", TW_SIG_RAMP, 2, 2, -1, true },
+		{ "sine:", TW_SIG_SINE, 2, 4, 1, false }, { "square:", TW_SIG_SQUARE, 3, 4, 2, false },
 	};
 	struct tw_err why;
 	double v[4] = { 0, 0, 0, 0 };
@@ -59,7 +67,9 @@ int tw_signal_parse(const char *spec, struct tw_signal *s, struct tw_err *e)
 		if (kinds[i].at != (at != NULL))
 			return tw_err_set(e, "'%s': %s", spec, kinds[i].at ? "needs @TIME" : "takes no @TIME");
 		size_t n = at ? (size_t)(at - body) : strlen(body);
-		int got = numbers(body, n, v, 4, &why);
+		int got = values(body, n, v, 4, kinds[i].period, &why);
+		if (got < 0)
+			return tw_err_set(e, "'%s': %s", spec, why.msg);
 		if (got < kinds[i].min || got > kinds[i].max)
 			return tw_err_set(e, "'%s': expected %d%s values", spec, kinds[i].min,
 					  kinds[i].max > kinds[i].min ? " or more" : "");
@@ -67,25 +77,12 @@ int tw_signal_parse(const char *spec, struct tw_signal *s, struct tw_err *e)
 			return tw_err_set(e, "'%s': %s", spec, why.msg);
 		s->kind = kinds[i].kind;
 		s->a = v[0], s->b = v[1], s->c = v[2], s->d = v[3];
-		if (s->kind == TW_SIG_SINE || s->kind == TW_SIG_SQUARE) {
-			/* The period is a duration, in the second or third place. */
-			const char *p = body;
-			int idx = s->kind == TW_SIG_SINE ? 1 : 2;
-			for (int j = 0; j < idx; j++)
-				p = strchr(p, ',') + 1;
-			const char *end = strchr(p, ',');
-			double period;
-			if (seconds(p, end ? (size_t)(end - p) : strlen(p), &period, &why) < 0 || period <= 0)
-				return tw_err_set(e, "'%s': the period must be a duration above 0", spec);
-			if (s->kind == TW_SIG_SINE)
-				s->b = period;
-			else
-				s->c = period;
-			if (s->kind == TW_SIG_SQUARE && got < 4)
-				s->d = 0.5;
-			if (s->kind == TW_SIG_SQUARE && (s->d <= 0 || s->d >= 1))
-				return tw_err_set(e, "'%s': the duty cycle must be between 0 and 1", spec);
-		}
+		if (kinds[i].period >= 0 && !(v[kinds[i].period] > 0))
+			return tw_err_set(e, "'%s': the period must be a duration above 0", spec);
+		if (s->kind == TW_SIG_SQUARE && got < 4)
+			s->d = 0.5;
+		if (s->kind == TW_SIG_SQUARE && (s->d <= 0 || s->d >= 1))
+			return tw_err_set(e, "'%s': the duty cycle must be between 0 and 1", spec);
 		return 0;
 	}
 	s->kind = TW_SIG_CONST;
@@ -141,7 +138,7 @@ int tw_fault_parse(const char *spec, struct tw_fault *f, struct tw_err *e)
 	int got = 0;
 	if (eq) {
 		const char *vend = at ? at : eq + strlen(eq);
-		got = numbers(eq + 1, (size_t)(vend - eq - 1), v, 2, &why);
+		got = values(eq + 1, (size_t)(vend - eq - 1), v, 2, -1, &why);
 		if (got < 0)
 			return tw_err_set(e, "'%s': %s", spec, why.msg);
 	}
