@@ -254,6 +254,11 @@ int main(int argc, char **argv)
 		tw_cli_usage(tool, "--fit reads the stream alone: not with --shadow or --what-if");
 	if (o.fit_out && !o.nfit)
 		tw_cli_usage(tool, "--fit-out needs --fit");
+	/* Faults make test data; measured inputs drive a stream's models. */
+	if (o.nfaults && (o.shadow || o.what_if || o.nfit))
+		tw_cli_usage(tool, "--fault is for a free run");
+	if (o.ninputs && (o.shadow || o.nfit))
+		tw_cli_usage(tool, "--input is for a free run or --what-if: a stream's inputs are measured");
 	if (!twin_path)
 		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models)");
 	if (!follow && !has_duration)

@@ -30,16 +30,15 @@ const char *tw_library_dir(void)
 		return env;
 	if (is_dir(TW_MODELS_DIR))
 		return TW_MODELS_DIR;
-	/* Run from the source tree: bin/twin-sim beside models/. */
-	ssize_t n = readlink("/proc/self/exe", beside, sizeof beside - 16);
-	if (n > 0) {
-		beside[n] = '\0';
-		char *slash = strrchr(beside, '/');
-		if (slash) {
-			strcpy(slash, "/../models");
-			if (is_dir(beside))
-				return beside;
-		}
+	/* Installed elsewhere than built for (a package's DESTDIR), or run
+	 * from the source tree: look beside the program. */
+	static const char *const near[] = { "/../share/twin/models", "/../models" };
+	ssize_t n = readlink("/proc/self/exe", beside, sizeof beside - 32);
+	char *slash = n > 0 ? memrchr(beside, '/', (size_t)n) : NULL;
+	for (size_t i = 0; slash && i < sizeof near / sizeof near[0]; i++) {
+		strcpy(slash, near[i]);
+		if (is_dir(beside))
+			return beside;
 	}
 	return TW_MODELS_DIR;
 }

@@ -1,8 +1,9 @@
 /* library.h - the worked models shipped with the toolkit.
  *
- * Twin description files in one folder: PREFIX/share/twin/models when
- * installed, the source tree's models/ when run from bin/, or the folder
- * named by the environment variable TWIN_MODELS. */
+ * Twin description files in one folder: the one named by the
+ * environment variable TWIN_MODELS; else PREFIX/share/twin/models as
+ * built; else share/twin/models beside the program's folder (a package
+ * installed under another prefix), or models/ there (the source tree). */
 #ifndef TW_LIBRARY_H
 #define TW_LIBRARY_H
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "atomic.h"
+#include "drive.h"
 #include "fit.h"
 #include "jsonw.h"
 #include "model.h"
@@ -50,6 +51,7 @@ struct tw_sim {
 	int *input_of;              /* --input k drives model input input_of[k] */
 	int *fault_target;          /* output or parameter index of each --fault */
 	double *stuck;              /* the value a stuck fault repeats (NAN until it starts) */
+	double *param_base;         /* a param fault's parameter without faults */
 	struct tw_rec rec;
 	struct tw_buf scratch;
 };
@@ -141,6 +143,7 @@ struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 	s->input_of = xcalloc((size_t)o->ninputs, sizeof *s->input_of);
 	s->fault_target = xcalloc((size_t)o->nfaults, sizeof *s->fault_target);
 	s->stuck = xcalloc((size_t)o->nfaults, sizeof *s->stuck);
+	s->param_base = xcalloc((size_t)o->nfaults, sizeof *s->param_base);
 	for (int i = 0; i < o->ninputs; i++) {
 		s->input_of[i] = tw_model_input_index(probe->m, o->inputs[i].name);
 		if (s->input_of[i] < 0) {
@@ -191,7 +194,7 @@ void tw_sim_free(struct tw_sim *s)
 	tw_strmap_release(&s->index, NULL);
 	if (s->rng)
 		gsl_rng_free(s->rng);
-	free(s->input_of), free(s->fault_target), free(s->stuck);
+	free(s->input_of), free(s->fault_target), free(s->stuck), free(s->param_base);
 	tw_rec_release(&s->rec);
 	tw_buf_release(&s->scratch);
 	free(s);
@@ -207,51 +210,58 @@ enum drive { BY_SIGNALS, BY_MEASUREMENTS };
 static void set_inputs(struct tw_sim *s, struct sm_inst *x, enum drive by, double t, double t_sig,
 		       double t_prev, double t1)
 {
-	int ni = tw_model_ninputs(x->m);
 	if (by == BY_MEASUREMENTS) {
-		for (int i = 0; i < ni; i++) {
-			double v = x->in_prev[i];
-			if (tw_model_input_hold(x->m, i) == TW_MODEL_HOLD_LINEAR && t1 > t_prev)
-				v += (x->in_cur[i] - x->in_prev[i]) * (t - t_prev) / (t1 - t_prev);
-			tw_model_input_set(x->m, i, v);
-		}
+		tw_drive_inputs(x->m, x->in_prev, x->in_cur, t_prev, t1, t);
 		return;
 	}
+	/* The latest inputs held (a free run's: the defaults), those of the
+	 * --input signals following them. */
+	for (int i = 0; i < tw_model_ninputs(x->m); i++)
+		tw_model_input_set(x->m, i, x->in_cur[i]);
 	for (int k = 0; k < s->o.ninputs; k++)
 		tw_model_input_set(x->m, s->input_of[k], tw_signal_at(&s->o.inputs[k].signal, t - t_sig));
 }
 
-/* Parameter faults (degradation) in force at time t. */
+/* Parameter faults (degradation) in force at time t: each faulted
+ * parameter takes its value without faults (the file's, or --set's),
+ * then that of every fault active at t, the last one listed winning. */
 static void apply_param_faults(struct tw_sim *s, struct sm_inst *x, double t)
 {
-	for (int i = 0; i < s->o.nfaults; i++) {
-		const struct tw_fault *f = &s->o.faults[i];
-		if (f->kind != TW_FAULT_PARAM)
-			continue;
-		int p = s->fault_target[i];
-		if (tw_fault_active(f, t))
-			tw_model_param_set(x->m, p, f->value);
-		else if (t >= f->to)
-			tw_model_param_set(x->m, p, tw_model_param_value(x->m, p));
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < s->o.nfaults; i++) {
+			const struct tw_fault *f = &s->o.faults[i];
+			if (f->kind != TW_FAULT_PARAM)
+				continue;
+			int p = s->fault_target[i];
+			if (pass == 0)
+				tw_model_param_set(x->m, p, s->param_base[i]);
+			else if (tw_fault_active(f, t))
+				tw_model_param_set(x->m, p, f->value);
+		}
 	}
 }
 
-/* Advances x from x->t to t1 seconds. */
+struct chunk_ctx {
+	struct tw_sim *s;
+	struct sm_inst *x;
+	enum drive by;
+	double t_sig, t_prev, t1;
+};
+
+/* Before each solver chunk: the faults and inputs of its time. */
+static void on_chunk(void *arg, double t, double mid)
+{
+	struct chunk_ctx *c = arg;
+	apply_param_faults(c->s, c->x, t);
+	set_inputs(c->s, c->x, c->by, mid, c->t_sig, c->t_prev, c->t1);
+}
+
+/* Advances x from x->t to t1 seconds, by the rule of drive.h. */
 static int advance(struct tw_sim *s, struct sm_inst *x, double t1, enum drive by, double t_sig,
 		   struct tw_err *e)
 {
-	double t_prev = x->t;
-	while (x->t < t1) {
-		double h = fmin(s->o.step, t1 - x->t);
-		if (x->t + h > t1 - 1e-12 * fmax(1, fabs(t1)))
-			h = t1 - x->t;    /* land on t1 exactly */
-		apply_param_faults(s, x, x->t);
-		set_inputs(s, x, by, x->t + h / 2, t_sig, t_prev, t1);
-		if (tw_ode_advance(x->ode, &x->t, x->t + h, x->y, e) < 0)
-			return -1;
-	}
-	x->t = t1;
-	return 0;
+	struct chunk_ctx c = { s, x, by, t_sig, x->t, t1 };
+	return tw_drive_advance(x->ode, s->o.step, &x->t, t1, x->y, on_chunk, &c, e);
 }
 
 /* --- writing ------------------------------------------------------------------ */
@@ -393,6 +403,9 @@ int tw_sim_run(struct tw_sim *s, struct tw_err *e)
 	struct sm_inst *x = inst_new(s, asset, strlen(asset), true, e);
 	if (!x)
 		return -1;
+	for (int i = 0; i < s->o.nfaults; i++)
+		if (s->o.faults[i].kind == TW_FAULT_PARAM)
+			s->param_base[i] = tw_model_param_get(x->m, s->fault_target[i]);
 	int no = tw_model_noutputs(x->m);
 	double *v = xcalloc((size_t)no, sizeof *v);
 	int rc = 0;
@@ -428,7 +441,10 @@ static struct sm_inst *instance(struct tw_sim *s, const char *asset, size_t alen
 	intptr_t k = (intptr_t)tw_strmap_get(&s->index, asset, alen);
 	if (k)
 		return s->inst[k - 1];
-	struct sm_inst *x = inst_new(s, asset, alen, false, e);
+	/* Changed parameters hold from the start, but for a what-if alone,
+	 * whose scenario starts at the end of the stream. */
+	bool sets_now = s->o.shadow || s->o.nfit;
+	struct sm_inst *x = inst_new(s, asset, alen, sets_now, e);
 	if (!x)
 		return NULL;
 	if (s->ninst == s->capinst) {
@@ -516,8 +532,19 @@ static void record_sample(struct sm_inst *x, int64_t ts, const struct tw_rec *r,
 		x->t0 = ts;
 	}
 	double t = (double)(ts - x->t0) / 1e9;
-	if (x->fn > 0 && t <= x->ft[x->fn - 1])
-		return;                 /* no time has passed */
+	if (x->fn > 0 && t <= x->ft[x->fn - 1]) {
+		/* No time has passed: as in shadow mode, the newer values
+		 * stand for that instant. */
+		for (int i = 0; i < ni; i++) {
+			double v = member(r, values, tw_model_input_sensor(x->m, i));
+			if (!isnan(v))
+				x->fin[(size_t)(x->fn - 1) * ni + i] = v;
+		}
+		for (int k = 0; k < no; k++)
+			if (!isnan(measured[k]))
+				x->fout[(size_t)(x->fn - 1) * no + k] = measured[k];
+		return;
+	}
 	if (x->fn == x->fcap) {
 		x->fcap = x->fcap ? 2 * x->fcap : 256;
 		x->ft = grow(x->ft, (size_t)x->fcap * sizeof *x->ft);
@@ -529,6 +556,21 @@ static void record_sample(struct sm_inst *x, int64_t ts, const struct tw_rec *r,
 		x->fin[(size_t)x->fn * ni + i] = member(r, values, tw_model_input_sensor(x->m, i));
 	memcpy(x->fout + (size_t)x->fn * no, measured, (size_t)no * sizeof *measured);
 	x->fn++;
+}
+
+/* The model section with the --set values: a fit's starting point. */
+static json_t *section_with_sets(const struct tw_sim *s)
+{
+	json_t *copy = json_deep_copy(s->section);
+	json_t *params = json_object_get(copy, "parameters");
+	for (int i = 0; i < s->o.nsets; i++) {
+		json_t *p = json_object_get(params, s->o.sets[i].name);
+		if (json_is_object(p))
+			json_object_set_new(p, "value", json_real(s->o.sets[i].value));
+		else
+			json_object_set_new(params, s->o.sets[i].name, json_real(s->o.sets[i].value));
+	}
+	return copy;
 }
 
 /* Calibration at the end of the stream: fit, report, and write the
@@ -546,9 +588,11 @@ static int finish_fit(struct tw_sim *s, struct tw_err *e)
 		series[n++] = (struct tw_fit_series){ x->asset, x->fn, x->ft, x->fin, x->fout };
 	}
 	memset(&res, 0, sizeof res);
-	int rc = n ? tw_fit(s->section, s->o.twin->path, s->o.fit, s->o.nfit, series, n, s->o.solver,
+	json_t *start = section_with_sets(s);
+	int rc = n ? tw_fit(start, s->o.twin->path, s->o.fit, s->o.nfit, series, n, s->o.solver,
 			    s->o.step, s->o.rtol, s->o.atol, &res, e)
 		   : tw_err_set(e, "no state records to fit to");
+	json_decref(start);
 	free(series);
 	if (rc < 0 && !res.value) {
 		tw_fit_result_release(&res);
@@ -557,8 +601,31 @@ static int finish_fit(struct tw_sim *s, struct tw_err *e)
 	/* The report, one JSON object, even when the fit did not converge;
 	 * numbers in their shortest exact form, as every record's. */
 	struct tw_buf *out = &s->out->b;
-	struct sm_inst *any = s->inst[0];
-	tw_buf_adds(out, "{\"kind\":\"fit\",\"parameters\":{");
+	struct sm_inst *any = NULL;
+	int64_t last = INT64_MIN;
+	for (int i = 0; i < s->ninst; i++) {
+		struct sm_inst *x = s->inst[i];
+		if (!x->fn)
+			continue;
+		int64_t end = x->t0 + (int64_t)llround(x->ft[x->fn - 1] * 1e9);
+		if (!any)
+			any = x;
+		if (end > last)
+			last = end;
+	}
+	/* A record like any other: the time of the last sample, the asset
+	 * (the first, when several were fitted together, all listed). */
+	put_head(out, last, any);
+	tw_buf_adds(out, ",\"kind\":\"fit\",\"assets\":[");
+	for (int i = 0, first = 1; i < s->ninst; i++) {
+		if (!s->inst[i]->fn)
+			continue;
+		if (!first)
+			tw_buf_addc(out, ',');
+		first = 0;
+		tw_jw_str(out, s->inst[i]->asset, s->inst[i]->alen);
+	}
+	tw_buf_adds(out, "],\"parameters\":{");
 	for (int k = 0; k < res.nparams; k++) {
 		if (k)
 			tw_buf_addc(out, ',');
@@ -696,7 +763,7 @@ int tw_sim_finish(struct tw_sim *s, struct tw_err *e)
 		if (!x->started)
 			continue;
 		/* The scenario: parameters and inputs changed from now on. */
-		for (int k = 0; k < s->o.nsets; k++)
+		for (int k = 0; k < s->o.nsets && !s->o.shadow; k++)
 			tw_model_param_set(x->m, tw_model_param_index(x->m, s->o.sets[k].name), s->o.sets[k].value);
 		int ni = tw_model_ninputs(x->m);
 		memcpy(x->in_prev, x->in_cur, (size_t)ni * sizeof *x->in_cur);
@@ -707,18 +774,8 @@ int tw_sim_finish(struct tw_sim *s, struct tw_err *e)
 			double t1 = t_now + (double)(k * s->o.every) / 1e9;
 			/* Measured inputs held, those given by --input following
 			 * their signals from now. */
-			while (x->t < t1) {
-				double h = fmin(s->o.step, t1 - x->t);
-				double mid = x->t + h / 2;
-				for (int j = 0; j < ni; j++)
-					tw_model_input_set(x->m, j, x->in_cur[j]);
-				for (int j = 0; j < s->o.ninputs; j++)
-					tw_model_input_set(x->m, s->input_of[j],
-							   tw_signal_at(&s->o.inputs[j].signal, mid - t_now));
-				if (tw_ode_advance(x->ode, &x->t, x->t + h, x->y, e) < 0)
-					return -1;
-			}
-			x->t = t1;
+			if (advance(s, x, t1, BY_SIGNALS, t_now, e) < 0)
+				return -1;
 			tw_model_outputs(x->m, x->t, x->y, x->out);
 			emit_values(s, x, ts_now + k * s->o.every, "sim", x->out, false, s->o.scenario);
 		}

@@ -219,3 +219,29 @@ export -f temps
 		assert_success
 	done
 }
+
+@test "a parameter fault ends on the value --set gave; the last active fault wins" {
+	run --separate-stderr twin-sim --twin=thermal --duration=3000s --every=3000s --states --no-noise \
+		--set=R=0.1 --fault=param:R=0.1@1000s-1500s
+	assert_success
+	assert_regex "${lines[1]}" '"temp_c":121\.'
+	a=$(twin-sim --twin=thermal --duration=4000s --every=4000s --states --no-noise \
+		--fault=param:R=0.1@2000s --fault=param:R=0.02@500s-1000s | tail -n 1 | jq .values.temp_c)
+	b=$(twin-sim --twin=thermal --duration=4000s --every=4000s --states --no-noise \
+		--fault=param:R=0.02@500s-1000s --fault=param:R=0.1@2000s | tail -n 1 | jq .values.temp_c)
+	assert_equal "$a" "$b"
+}
+
+@test "--set drives shadow mode and starts a fit; faults and signals are for free runs" {
+	twin-sim --twin=thermal --set=R=0.07 --duration=1h --every=1m --states --no-noise >s
+	run bash -c "twin-sim --twin=thermal --set=R=0.07 --shadow s | jq 'select(.kind == \"residual\") | .residual' | sort -u"
+	assert_output "0"
+	run --separate-stderr twin-sim --twin=thermal --fit=R --set=R=0.3 s
+	assert_success
+	assert_equal "$(echo "$output" | jq '.parameters.R.initial')" 0.3
+	assert_equal "$(echo "$output" | jq '.parameters.R.value * 1000 | round')" 70
+	for args in "--shadow --fault=bias:temp_c=1" "--fit=R --input=P=5" "--shadow --input=P=5"; do
+		run --separate-stderr twin-sim --twin=thermal $args s
+		assert_failure 2
+	done
+}
