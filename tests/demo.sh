@@ -28,3 +28,14 @@ echo "electrical power (W), min / mean / max over the run:"
 jq -s -r '[.[].values.power_w | select(. != null)] | "\(min | floor) / \(add / length | floor) / \(max | floor)"' \
 	"$out/states.ndjson"
 echo "written to $out/readings.ndjson and $out/states.ndjson"
+
+echo
+echo "== twin-sim: a motor's log against the thermal model of the library (shadow mode)"
+twin-ingest testdata/examples/motor-1.csv | twin-sync --every=1m >"$out/motor-states.ndjson"
+twin-sim --twin=thermal --shadow "$out/motor-states.ndjson" >"$out/motor-shadow.ndjson"
+echo "mean |residual| of temp_c with the library's R = 0.05 K/W: $(jq -s '[.[] | select(.kind == "residual") | .residual | fabs] | add / length * 100 | round / 100' "$out/motor-shadow.ndjson") K"
+echo "== twin-sim --fit=R,C: calibrate the model to this motor"
+twin-sim --twin=thermal --fit=R,C --fit-out="$out/motor-1.json" "$out/motor-states.ndjson" |
+	jq -r '.parameters | to_entries[] | "\(.key) = \(.value.value) +- \(.value.stderr) (was \(.value.initial))"'
+twin-sim --twin="$out/motor-1.json" --shadow "$out/motor-states.ndjson" >"$out/motor-shadow-fitted.ndjson"
+echo "mean |residual| with the calibrated model: $(jq -s '[.[] | select(.kind == "residual") | .residual | fabs] | add / length * 100 | round / 100' "$out/motor-shadow-fitted.ndjson") K"
