@@ -4,7 +4,8 @@
 set -u
 cd "$(dirname "$0")/.."
 : "${TWIN_BIN:?}" "${UNIT_DIR:?}"
-export TWIN_BIN TZ=UTC LC_ALL=C
+# The model library of this tree, wherever the binaries under test are.
+export TWIN_BIN TZ=UTC LC_ALL=C TWIN_MODELS="$PWD/models"
 passed=0 failed=0 skipped=0
 log=$(mktemp) && trap 'rm -f "$log"' EXIT
 
