@@ -18,7 +18,7 @@ WARNFLAGS = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-protot
             -Wno-unused-parameter
 TW_CPPFLAGS = -Ilib -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS \
               -DTW_VERSION='"$(VERSION)"' -DTW_MODELS_DIR='"$(DATADIR)/twin/models"'
-LIBS = -ljansson -lcsv -lz -lmuparser -lgsl -lgslcblas -lm
+LIBS = -ljansson -lcsv -lz -lmuparser -lgsl -lgslcblas -lcrypto -lm
 
 # Sanitized objects and binaries live apart, so the two builds never mix.
 ifeq ($(SANITIZE),1)

@@ -1,0 +1,177 @@
+#!/usr/bin/env bats
+# twin-act: rules, the safety envelope, acting, acknowledgements, audit, replay.
+
+load helpers
+
+state() {  # state SECOND TEMP [PRESSURE] [ASSET]
+	printf '{"ts":"2024-01-01T00:%s","asset":"%s","kind":"state","values":{"temp_c":%s,"pressure_bar":%s}}\n' \
+		"$(printf '%02d:%02d' $(($1 / 60)) $(($1 % 60)))Z" "${4:-pump-1}" "$2" "${3:-5}"
+}
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	cat >twin.json <<'JSON'
+{"assets": {"pump-*": {"sensors": {"temp_c": {}, "pressure_bar": {}, "valve3_pos": {}}}},
+ "rules": [
+  {"name": "overheat", "asset": "pump-*", "when": "temp_c > 80", "for": "2s", "clear": "temp_c < 75",
+   "cooldown": "1m", "severity": "critical", "priority": 5, "alert": "{asset} at {temp_c} degC",
+   "command": {"target": "valve-3", "set": {"position": "(temp_c - 76) / 10"}, "deadline": "5s"}},
+  {"name": "warm", "when": "temp_c > 78", "severity": "info", "alert": "warm: {temp_c}"}
+ ],
+ "targets": {"valve-3": {"fields": {"position": {"min": 0, "max": 1, "rate": 0.1, "reported": "valve3_pos", "tolerance": 0.02}},
+                         "interlocks": ["pressure_bar > 8"], "violation": "clamp"}}}
+JSON
+}
+
+# The decisions, numbers to 1e-6 (muparser's arithmetic is not the shortest decimal).
+acts() { jq -c 'select(.kind == "alert" or .kind == "command" or .kind == "ack") | [.kind, .ts[14:19], .rule, .state, .decision, ((.set.position // .desired) | if . == null then null else . * 1e6 | round / 1e6 end)]' "$@"; }
+
+@test "a rule fires after holding for its duration, clears by hysteresis, and rests in its cooldown" {
+	{ for s in 0 1 2 3 4 5; do state "$s" 82; done; state 6 77; state 7 74; state 8 82; state 9 82; state 10 82; } >in
+	run --separate-stderr twin-act --twin=twin.json in
+	assert_success
+	assert_equal "$stderr" ""
+	run acts <(twin-act --twin=twin.json in)
+	assert_output '["alert","00:00","warm","fired",null,null]
+["alert","00:02","overheat","fired",null,null]
+["command","00:02","overheat",null,"sent",0.6]
+["alert","00:06","warm","cleared",null,null]
+["alert","00:07","overheat","cleared",null,null]
+["alert","00:08","overheat","timeout",null,0.6]
+["alert","00:08","warm","fired",null,null]'
+}
+
+@test "records pass through, and alerts explain themselves with deterministic ids" {
+	{ state 0 90; state 1 90; state 2 90; echo '{"ts":"2024-01-01T00:00:03Z","asset":"pump-1","kind":"score","sensor":"temp_c","score":0.2}'; } >in
+	run --separate-stderr twin-act --twin=twin.json in
+	assert_success
+	assert_line --index 0 "$(state 0 90)"
+	assert_line --partial '"kind":"score","sensor":"temp_c","score":0.2}'
+	assert_output --partial '"message":"pump-1 at 90 degC","id":"overheat/pump-1/2024-01-01T00:00:02Z","because":{"rule":"overheat","when":"temp_c > 80","values":{"temp_c":90}}'
+}
+
+@test "the envelope clamps to min/max and the rate of change, and an interlock refuses" {
+	{ state 0 100; state 2 100; } >in
+	run acts <(twin-act --twin=twin.json in)
+	assert_line --index 2 '["command","00:02","overheat",null,"clamped",1]'
+	# fired again 4 s later: at most 0.1/s away from the last value, 1
+	sed 's/"cooldown": "1m"/"cooldown": "1s"/; s/"clear": "temp_c < 75"/"clear": "temp_c < 95"/' twin.json >fast.json
+	{ state 0 100; state 2 100; state 3 90; state 4 81; state 6 81; } >in2
+	run acts <(twin-act --twin=fast.json in2)
+	assert_output --partial '["command","00:06","overheat",null,"clamped",0.6]'
+	{ state 0 100 9; state 2 100 9; } >locked
+	run --separate-stderr twin-act --twin=twin.json locked
+	assert_success
+	assert_output --partial '"decision":"refused","why":"interlock pressure_bar > 8 holds","armed":false'
+}
+
+@test "violation refuse: a command outside its envelope is refused, not clamped" {
+	sed 's/"violation": "clamp"/"violation": "refuse"/' twin.json >refuse.json
+	{ state 0 100; state 2 100; } >in
+	run --separate-stderr twin-act --twin=refuse.json in
+	assert_success
+	assert_output --partial '"rule":"overheat","id":"overheat/pump-1/2024-01-01T00:00:02Z","decision":"refused","why":"position = 2.4'
+	assert_output --partial ' outside [0, 1]","armed":false'
+}
+
+@test "a reported value within tolerance acknowledges; a late one times out" {
+	{ state 0 82; state 2 82; echo '{"ts":"2024-01-01T00:00:03Z","asset":"pump-1","sensor":"valve3_pos","value":0.61}'; } >ok
+	run acts <(twin-act --twin=twin.json ok)
+	assert_line --index 3 '["ack","00:03",null,null,null,0.6]'
+	{ state 0 82; state 2 82; echo '{"ts":"2024-01-01T00:00:03Z","asset":"pump-1","sensor":"valve3_pos","value":0.2}'; state 9 82; } >late
+	run --separate-stderr twin-act --twin=twin.json late
+	assert_success
+	assert_output --partial '"kind":"alert","rule":"overheat","state":"timeout","severity":"warning","message":"valve-3.position did not reach 0.6'
+	assert_output --partial ' in time","id":"overheat/pump-1/2024-01-01T00:00:02Z","target":"valve-3","field":"position"'
+}
+
+@test "a PID keeps its output within limits and does not wind up" {
+	cat >pid.json <<'JSON'
+{"rules": [{"name": "level", "pid": {"measured": "level_m", "setpoint": "2", "kp": 2, "ki": 0.5, "kd": 0,
+            "min": 0, "max": 1, "target": "pump", "field": "speed"}}]}
+JSON
+	for s in $(seq 0 29); do
+		printf '{"ts":"2024-01-01T00:00:%02dZ","asset":"tank","kind":"state","values":{"level_m":%s}}\n' "$s" "$([ "$s" -lt 20 ] && echo 0 || echo 3)"
+	done >in
+	run bash -c "twin-act --rules=pid.json in | jq -c 'select(.kind == \"command\") | .set.speed'"
+	assert_success
+	assert_equal "${#lines[@]}" 30
+	assert_equal "${lines[0]}" 1
+	assert_equal "${lines[19]}" 1
+	# anti-windup: the output leaves its limit at once when the error turns
+	assert_equal "${lines[20]}" 0
+}
+
+@test "--arm --exec runs a command per record; failures are reported, counted and exit 1" {
+	{ state 0 82; state 2 82; } >in
+	run --separate-stderr twin-act --twin=twin.json --arm --exec='cat >>sent' in
+	assert_success
+	assert_equal "$(jq -c '[.kind, .armed, (.set.position * 1e6 | round / 1e6)]' sent)" '["command",true,0.6]'
+	run --separate-stderr twin-act --twin=twin.json --arm --exec='exit 3' --exec-retries=1 --exec-backoff=10ms --stats in
+	assert_failure 1
+	assert_regex "${stderr_lines[0]}" "^twin-act: pump-1: command overheat/pump-1/2024-01-01T00:00:02Z failed: .*status 3"
+	assert_regex "${stderr_lines[1]}" ", 0 executed, 1 failed, "
+	run --separate-stderr twin-act --twin=twin.json --arm --exec='sleep 5' --exec-timeout=200ms --exec-retries=0 in
+	assert_failure 1
+	assert_regex "$stderr" "timed out"
+	run --separate-stderr twin-act --twin=twin.json --exec='cat' in
+	assert_failure 2
+}
+
+@test "the audit trail chains every decision; --verify-audit finds the first broken line" {
+	{ state 0 82; state 2 82; echo '{"ts":"2024-01-01T00:00:03Z","asset":"pump-1","sensor":"valve3_pos","value":0.6}'; state 4 70; } >in
+	twin-act --twin=twin.json --audit=trail in >/dev/null
+	twin-act --twin=twin.json --audit=trail in >/dev/null
+	run jq -r .decision trail
+	assert_output "fired
+fired
+sent
+acked
+cleared
+cleared
+fired
+fired
+sent
+acked
+cleared
+cleared"
+	run --separate-stderr twin-act --verify-audit=trail
+	assert_success
+	assert_output "trail: 12 lines, chain whole"
+	sed -i '5s/"cleared"/"fired"/' trail
+	run --separate-stderr twin-act --verify-audit=trail
+	assert_failure 1
+	assert_regex "$stderr" "line 6: prev does not match line 5"
+}
+
+@test "--state: a replayed log acts once" {
+	{ state 0 82; state 2 82; state 3 70; state 70 82; state 72 82; } >log
+	twin-act --twin=twin.json --state=s.json log >once
+	head -n 2 log >part
+	twin-act --twin=twin.json --state=c.json part >twice
+	twin-act --twin=twin.json --state=c.json log >>twice
+	twin-act --twin=twin.json --state=c.json log >>twice
+	run cmp once twice
+	assert_success
+	assert_equal "$(grep -c '"kind":"command"' twice)" 2
+}
+
+@test "bad rules are errors naming the rule and the member" {
+	check() { echo "$1" >bad.json; run --separate-stderr twin-act --rules=bad.json /dev/null; assert_failure 2; assert_equal "$stderr" "twin-act: $2"; }
+	check '{"rules":[{"name":"r","when":"x >"}]}' "bad.json: rules.r.when: syntax error at column 4: Unexpected end of expression"
+	check '{"rules":[{"name":"r","when":"x > 1","for":"soon","alert":"a"}]}' "bad.json: rules[0].for: invalid duration 'soon': expected a number and a unit (ns, us, ms, s, m, h, d)"
+	check '{"rules":[{"name":"r","when":"x > 1"}]}' "bad.json: rules.r: a rule needs an alert, a command or both"
+	check '{"rules":[{"name":"r","when":"x > 1","alert":"a","severity":"doom"}]}' "bad.json: rules.r.severity: 'doom' is not info, warning or critical"
+	check '{"rules":[{"name":"r","when":"1","command":{"target":"v","set":{"p":"1"}}}],"targets":{"w":{"fields":{"p":{}}}}}' "bad.json: rules.r: no target 'v' in targets"
+	check '{"rules":[{"name":"r","when":"1","alert":"a","wen":"2"}]}' "bad.json: rules[0].wen: unknown member"
+	run --separate-stderr twin-act /dev/null
+	assert_failure 2
+}
+
+@test "bad input lines are rejected with file and line" {
+	{ state 0 82; echo 'nope'; echo '{"asset":"p"}'; } >in
+	run --separate-stderr twin-act --twin=twin.json in
+	assert_failure 1
+	assert_regex "${stderr_lines[0]}" "^twin-act: in:2: "
+	assert_equal "${stderr_lines[1]}" 'twin-act: in:3: missing "ts"'
+}
