@@ -48,6 +48,8 @@ static void usage(void)
 	      "                           param:NAME=V, each with @FROM[-TO] (repeatable)\n"
 	      "      --seed=N             seed of the measurement noise (default 1)\n"
 	      "      --no-noise           no measurement noise\n"
+	      "      --plant              a closed loop: after each state, wait for a command\n"
+	      "                           answering it on standard input, and apply its values\n"
 	      "\n"
 	      "Following a stream:\n"
 	      "      --shadow             drive each asset's model by its measured inputs; write\n"
@@ -74,7 +76,7 @@ static void usage(void)
 enum {
 	OPT_LIST_MODELS = 256, OPT_SOLVER, OPT_STEP, OPT_RTOL, OPT_ATOL, OPT_SET, OPT_DURATION,
 	OPT_EVERY, OPT_START, OPT_STATES, OPT_INPUT, OPT_FAULT, OPT_SEED, OPT_NO_NOISE, OPT_SHADOW,
-	OPT_ASSIMILATE, OPT_WHAT_IF, OPT_HORIZON, OPT_SCENARIO, OPT_FIT, OPT_FIT_OUT, OPT_REJECTS,
+	OPT_ASSIMILATE, OPT_WHAT_IF, OPT_PLANT, OPT_HORIZON, OPT_SCENARIO, OPT_FIT, OPT_FIT_OUT, OPT_REJECTS,
 	OPT_STRICT, OPT_VERSION,
 };
 
@@ -95,6 +97,7 @@ static const struct option options[] = {
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "no-noise", no_argument, NULL, OPT_NO_NOISE },
+	{ "plant", no_argument, NULL, OPT_PLANT },
 	{ "shadow", no_argument, NULL, OPT_SHADOW },
 	{ "assimilate", required_argument, NULL, OPT_ASSIMILATE },
 	{ "what-if", no_argument, NULL, OPT_WHAT_IF },
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
 	struct tw_out out;
 	struct tw_err e = { "" };
 	const char *twin_path = NULL, *rejects = NULL;
-	bool has_duration = false, list = false;
+	bool has_duration = false, list = false, plant = false;
 	int c;
 
 	argv[0] = (char *)tool;
@@ -213,6 +216,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_NO_NOISE: o.no_noise = true; break;
+		case OPT_PLANT: plant = true; break;
 		case OPT_SHADOW: o.shadow = true; break;
 		case OPT_ASSIMILATE:
 			o.assimilate = number("--assimilate", optarg);
@@ -263,8 +267,12 @@ int main(int argc, char **argv)
 		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models)");
 	if (!follow && !has_duration)
 		tw_cli_usage(tool, "a free run needs --duration (or give --shadow, --what-if or --fit)");
-	if (!follow && optind < argc)
+	if (!follow && !plant && optind < argc)
 		tw_cli_usage(tool, "a free run reads no input: give --shadow or --what-if to read %s", argv[optind]);
+	if (plant && follow)
+		tw_cli_usage(tool, "--plant is a free run: not with --shadow, --what-if or --fit");
+	if (plant)
+		o.emit_states = true;   /* the controller reads states */
 	if (o.assimilate > 0 && !o.shadow)
 		tw_cli_usage(tool, "--assimilate needs --shadow");
 	tw_tz_set(NULL, NULL);
@@ -289,10 +297,12 @@ int main(int argc, char **argv)
 		tw_diag_say(&diag, "%s", e.msg);
 		status = TW_EXIT_FATAL;
 	} else if (!follow) {
-		if (tw_sim_run(sim, &e) < 0) {
+		struct tw_in *commands = plant ? tw_in_open(optind < argc ? argv[optind] : "-", &e) : NULL;
+		if ((plant && !commands) || tw_sim_run(sim, commands, &e) < 0) {
 			tw_diag_say(&diag, "%s", e.msg);
 			status = TW_EXIT_FATAL;
 		}
+		tw_in_close(commands);
 	} else {
 		char *stdin_only[] = { "-", NULL };
 		char **files = optind < argc ? argv + optind : stdin_only;

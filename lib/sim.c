@@ -15,6 +15,7 @@
 #include "atomic.h"
 #include "drive.h"
 #include "fit.h"
+#include "in.h"
 #include "jsonw.h"
 #include "model.h"
 #include "num.h"
@@ -397,8 +398,59 @@ static void measure(struct tw_sim *s, struct sm_inst *x, double t, double *v)
 	}
 }
 
-int tw_sim_run(struct tw_sim *s, struct tw_err *e)
+/* The number member name of object token obj, or NAN. */
+static double member(const struct tw_rec *r, int obj, const char *name)
 {
+	int t = tw_rec_get(r, obj, name);
+	return t >= 0 && tw_rec_type(r, t) == TW_J_NUMBER ? tw_rec_num(r, t) : NAN;
+}
+
+/* Plant mode: reads commands until one for this asset, armed and not
+ * refused, answers the instant ts (or the input ends); its "set"
+ * members that name an input (or the sensor of one) drive it from now
+ * on.  Returns 0, or -1 with e when the input cannot be read. */
+static int await_command(struct tw_sim *s, struct sm_inst *x, struct tw_in *in, int64_t ts,
+			 bool *eof, struct tw_err *e)
+{
+	struct tw_rec *r = &s->rec;
+	char *line;
+	size_t len;
+	struct tw_err why;
+
+	while (!*eof) {
+		enum tw_in_status st = tw_in_getline(in, &line, &len, e);
+		if (st == TW_IN_ERROR)
+			return -1;
+		if (st == TW_IN_EOF || st == TW_IN_STOPPED) {
+			*eof = true;
+			break;
+		}
+		int64_t cts;
+		if (st != TW_IN_LINE || tw_rec_parse(r, line, len, &why) < 0 ||
+		    tw_rec_need_common(r, &cts, &why) < 0 || r->kind < 0 ||
+		    !tw_rec_streq(r, r->kind, "command") || !tw_rec_streq(r, r->asset, x->asset) || cts < ts)
+			continue;     /* the loop also carries states and alerts */
+		int armed = tw_rec_get(r, 0, "armed"), decision = tw_rec_get(r, 0, "decision");
+		int set = tw_rec_get(r, 0, "set");
+		if (armed < 0 || tw_rec_type(r, armed) != TW_J_TRUE ||
+		    (decision >= 0 && tw_rec_streq(r, decision, "refused")) || set < 0 ||
+		    tw_rec_type(r, set) != TW_J_OBJECT)
+			return 0;     /* answered, but nothing to apply */
+		for (int i = 0; i < tw_model_ninputs(x->m); i++) {
+			double v = member(r, set, tw_model_input_name(x->m, i));
+			if (isnan(v))
+				v = member(r, set, tw_model_input_sensor(x->m, i));
+			if (!isnan(v))
+				x->in_cur[i] = v;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int tw_sim_run(struct tw_sim *s, struct tw_in *plant, struct tw_err *e)
+{
+	bool eof = false;
 	const char *asset = s->o.asset ? s->o.asset : "sim";
 	struct sm_inst *x = inst_new(s, asset, strlen(asset), true, e);
 	if (!x)
@@ -426,6 +478,14 @@ int tw_sim_run(struct tw_sim *s, struct tw_err *e)
 			emit_values(s, x, s->o.start + dt, "state", v, true, NULL);
 		else
 			emit_readings(s, x, s->o.start + dt, v);
+		if (plant) {
+			/* The controller sees this instant at once, and answers. */
+			tw_out_flush(s->out);
+			if (await_command(s, x, plant, s->o.start + dt, &eof, e) < 0) {
+				rc = -1;
+				break;
+			}
+		}
 		if (s->out->error)
 			break;
 	}
@@ -458,12 +518,6 @@ static struct sm_inst *instance(struct tw_sim *s, const char *asset, size_t alen
 	return x;
 }
 
-/* The number member name of object token obj, or NAN. */
-static double member(const struct tw_rec *r, int obj, const char *name)
-{
-	int t = tw_rec_get(r, obj, name);
-	return t >= 0 && tw_rec_type(r, t) == TW_J_NUMBER ? tw_rec_num(r, t) : NAN;
-}
 
 /* Nudges the states so that each measured output moves by gain times
  * its residual: y += gain r H / |H|^2, with H the output's sensitivity to

@@ -68,8 +68,13 @@ struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			  struct tw_diag *d, struct tw_err *e);
 void tw_sim_free(struct tw_sim *s);
 
-/* Free run: writes the whole run.  -1 with e when the solver fails. */
-int tw_sim_run(struct tw_sim *s, struct tw_err *e);
+struct tw_in;
+
+/* Free run: writes the whole run.  With plant (a reader of commands: a
+ * closed loop through a FIFO), each state written waits for a command
+ * answering it (see twin-sim(1), PLANT MODE) and its values drive the
+ * model's inputs.  -1 with e when the solver fails. */
+int tw_sim_run(struct tw_sim *s, struct tw_in *plant, struct tw_err *e);
 
 /* Shadow and what-if: one input line.  Returns 0, 1 to stop (--strict),
  * or -1 with e (the solver failed). */
