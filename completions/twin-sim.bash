@@ -34,7 +34,7 @@ _twin_sim()
     local opts_arg="--twin --solver --step --rtol --atol --set --duration
         --every --start --asset --input --fault --seed --assimilate --horizon
         --scenario --fit --fit-out --rejects"
-    local opts_noarg="--list-models --states --no-noise --shadow --what-if
+    local opts_noarg="--list-models --states --no-noise --plant --shadow --what-if
         --strict --help --version"
 
     # Where the argument of an option is being completed: "--opt=ARG",

@@ -33,6 +33,7 @@ complete -c twin-sim -l input -x -d 'Drive an input: NAME=V, step:, ramp:, sine:
 complete -c twin-sim -l fault -x -a 'bias:\t"add V: bias:SENSOR=V[@FROM[-TO]]" drift:\t"add V a second: drift:SENSOR=V_PER_S" stuck:\t"repeat the value at the start: stuck:SENSOR" spikes:\t"add +-SIZE with probability PROB: spikes:SENSOR=SIZE,PROB" noise:\t"multiply the noise: noise:SENSOR=FACTOR" param:\t"set a parameter: param:NAME=V"' -d 'Inject a fault'
 complete -c twin-sim -l seed -x -d 'Seed of the measurement noise (default 1)'
 complete -c twin-sim -l no-noise -d 'No measurement noise'
+complete -c twin-sim -l plant -d 'Closed loop: wait for a command answering each state'
 complete -c twin-sim -l shadow -d 'Drive each asset by its measured inputs; write sim states and residuals'
 complete -c twin-sim -l assimilate -x -d 'With --shadow: nudge the model toward each measurement (0 < GAIN <= 1)'
 complete -c twin-sim -l what-if -d 'At the end of the stream, simulate --horizon ahead'
