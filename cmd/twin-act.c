@@ -92,19 +92,14 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
-static double seconds(const char *opt, const char *s)
-{
-	struct tw_err e;
-	int64_t ns;
-	if (tw_dur_parse(s, &ns, &e) < 0)
-		tw_cli_usage(tool, "%s: %s", opt, e.msg);
-	return (double)ns / 1e9;
-}
-
-/* The callbacks of the engine: the audit trail and the command runner. */
+/* The callbacks of the engine: the audit trail and the command runner,
+ * and what a checkpoint before each execution needs. */
 struct glue {
 	struct tw_audit *audit;
 	struct tw_runcmd_opts run;
+	struct tw_resume *res;       /* NULL without --state */
+	struct tw_act *act;
+	struct tw_out *out;
 };
 
 static int do_audit(void *ctx, const char *record, size_t len, struct tw_err *e)
@@ -116,9 +111,15 @@ static int do_exec(void *ctx, const char *record, size_t len, struct tw_err *e)
 {
 	struct glue *g = ctx;
 	struct tw_runcmd_result r;
-	/* The decision is on disk before the machine is touched. */
+	/* The decision is on disk before the machine is touched, and so is
+	 * the state: a run killed now resumes after this command, so that
+	 * it is never executed twice (at worst not at all: its deadline
+	 * then tells). */
 	if (g->audit && tw_audit_sync(g->audit, e) < 0)
 		return -1;
+	if (g->res && (tw_out_flush(g->out) < 0 ||
+		       tw_resume_save(g->res, tw_act_save(g->act), g->out->fd, e) < 0))
+		return g->out->error ? tw_err_set(e, "standard output: %s", strerror(g->out->error)) : -1;
 	char *line = malloc(len + 1);
 	if (!line)
 		return tw_err_set(e, "out of memory");
@@ -143,7 +144,7 @@ static int verify(const char *path)
 
 int main(int argc, char **argv)
 {
-	struct glue glue = { NULL, { NULL, 10, 2, 1, NULL } };
+	struct glue glue = { NULL, { NULL, 10, 2, 1, NULL }, NULL, NULL, NULL };
 	struct tw_act_opts o = { 0 };
 	struct tw_diag diag;
 	struct tw_out out;
@@ -160,7 +161,9 @@ int main(int argc, char **argv)
 		case 'r': rules_path = optarg; break;
 		case OPT_ARM: o.arm = true; break;
 		case OPT_EXEC: glue.run.cmd = optarg; break;
-		case OPT_EXEC_TIMEOUT: glue.run.timeout = seconds("--exec-timeout", optarg); break;
+		case OPT_EXEC_TIMEOUT:
+			glue.run.timeout = (double)tw_cli_duration(tool, "--exec-timeout", optarg, true) / 1e9;
+			break;
 		case OPT_EXEC_RETRIES: {
 			double v;
 			if (tw_num_parse(optarg, strlen(optarg), &v, &e) < 0 || v < 0 || v > 100 || v != (int)v)
@@ -168,7 +171,9 @@ int main(int argc, char **argv)
 			glue.run.retries = (int)v;
 			break;
 		}
-		case OPT_EXEC_BACKOFF: glue.run.backoff = seconds("--exec-backoff", optarg); break;
+		case OPT_EXEC_BACKOFF:
+			glue.run.backoff = (double)tw_cli_duration(tool, "--exec-backoff", optarg, false) / 1e9;
+			break;
 		case OPT_AUDIT: audit_path = optarg; break;
 		case OPT_VERIFY_AUDIT: return verify(optarg);
 		case 's': state = optarg; break;
@@ -200,6 +205,13 @@ int main(int argc, char **argv)
 	if (rules_path) {
 		if (!(rules_doc = tw_json_load_file(rules_path, false, &e)))
 			goto fatal;
+		const char *key;
+		json_t *v;
+		json_object_foreach(rules_doc, key, v)
+			if (strcmp(key, "rules") && strcmp(key, "targets") && strcmp(key, "comment")) {
+				tw_err_set(&e, "%s: %s: unknown member (known: rules, targets, comment)", rules_path, key);
+				goto fatal;
+			}
 		if (tw_rules_load(&rules, json_object_get(rules_doc, "rules"), json_object_get(rules_doc, "targets"),
 				  rules_path, &e) < 0)
 			goto fatal;
@@ -218,6 +230,9 @@ int main(int argc, char **argv)
 	glue.run.stop = &got_signal;
 	if (!(act = tw_act_new(&o, &out, &diag, &e)))
 		goto fatal;
+	glue.act = act;
+	glue.out = &out;
+	glue.res = state ? &res : NULL;
 	if (state) {
 		json_t *engine;
 		if (tw_resume_load(&res, state, &engine, &e) < 0 || (engine && tw_act_load(act, engine, &e) < 0) ||

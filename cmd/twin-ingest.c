@@ -117,17 +117,6 @@ static char delimiter_of(const char *s)
 	return s[0];
 }
 
-static int64_t time_of(const char *opt, const char *s)
-{
-	static const struct tw_time_fmt automatic = { TW_TIME_AUTO, NULL };
-	struct tw_err e;
-	int64_t ns;
-
-	if (tw_time_parse(s, strlen(s), &automatic, &ns, &e) < 0)
-		tw_cli_usage(tool, "%s: %s", opt, e.msg);
-	return ns;
-}
-
 int main(int argc, char **argv)
 {
 	struct tw_ingest_opts o;
@@ -196,11 +185,11 @@ int main(int argc, char **argv)
 	if (tw_tz_set(tz, &e) < 0)
 		tw_cli_usage(tool, "--tz: %s", e.msg);
 	if (since) {
-		o.since = time_of("--since", since);
+		o.since = tw_cli_time(tool, "--since", since);
 		o.has_since = true;
 	}
 	if (until) {
-		o.until = time_of("--until", until);
+		o.until = tw_cli_time(tool, "--until", until);
 		o.has_until = true;
 	}
 	o.progress = progress < 0 ? isatty(STDERR_FILENO) : progress;

@@ -112,26 +112,6 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int64_t duration(const char *opt, const char *s)
-{
-	struct tw_err e;
-	int64_t ns;
-	if (tw_dur_parse(s, &ns, &e) < 0)
-		tw_cli_usage(tool, "%s: %s", opt, e.msg);
-	if (ns <= 0)
-		tw_cli_usage(tool, "%s: must be more than 0", opt);
-	return ns;
-}
-
-static double number(const char *opt, const char *s)
-{
-	struct tw_err e;
-	double v;
-	if (tw_num_parse(s, strlen(s), &v, &e) < 0)
-		tw_cli_usage(tool, "%s: %s", opt, e.msg);
-	return v;
-}
-
 /* NAME=VALUE: splits at the first '='. */
 static const char *split(const char *opt, char *arg)
 {
@@ -171,26 +151,21 @@ int main(int argc, char **argv)
 			if (tw_solver_parse(optarg, &o.solver, &e) < 0)
 				tw_cli_usage(tool, "--solver: %s", e.msg);
 			break;
-		case OPT_STEP: o.step = (double)duration("--step", optarg) / 1e9; break;
-		case OPT_RTOL: o.rtol = number("--rtol", optarg); break;
-		case OPT_ATOL: o.atol = number("--atol", optarg); break;
+		case OPT_STEP: o.step = (double)tw_cli_duration(tool, "--step", optarg, true) / 1e9; break;
+		case OPT_RTOL: o.rtol = tw_cli_number(tool, "--rtol", optarg, 0); break;
+		case OPT_ATOL: o.atol = tw_cli_number(tool, "--atol", optarg, 0); break;
 		case OPT_SET:
 			if (o.nsets == MAX_REPEAT)
 				tw_cli_usage(tool, "--set: at most %d", MAX_REPEAT);
-			sets[o.nsets].value = number("--set", split("--set", optarg));
+			sets[o.nsets].value = tw_cli_number(tool, "--set", split("--set", optarg), -INFINITY);
 			sets[o.nsets++].name = optarg;
 			break;
 		case OPT_DURATION:
-			o.duration = duration("--duration", optarg);
+			o.duration = tw_cli_duration(tool, "--duration", optarg, true);
 			has_duration = true;
 			break;
-		case OPT_EVERY: o.every = duration("--every", optarg); break;
-		case OPT_START: {
-			static const struct tw_time_fmt automatic = { TW_TIME_AUTO, NULL };
-			if (tw_time_parse(optarg, strlen(optarg), &automatic, &o.start, &e) < 0)
-				tw_cli_usage(tool, "--start: %s", e.msg);
-			break;
-		}
+		case OPT_EVERY: o.every = tw_cli_duration(tool, "--every", optarg, true); break;
+		case OPT_START: o.start = tw_cli_time(tool, "--start", optarg); break;
 		case 'a': o.asset = optarg; break;
 		case OPT_STATES: o.emit_states = true; break;
 		case OPT_INPUT: {
@@ -209,7 +184,7 @@ int main(int argc, char **argv)
 				tw_cli_usage(tool, "--fault: %s", e.msg);
 			break;
 		case OPT_SEED: {
-			double v = number("--seed", optarg);
+			double v = tw_cli_number(tool, "--seed", optarg, -INFINITY);
 			if (v < 0 || v != floor(v) || v > 4294967295.0)
 				tw_cli_usage(tool, "--seed: '%s' is not a whole number from 0 to 4294967295", optarg);
 			o.seed = (unsigned long)v;
@@ -219,12 +194,12 @@ int main(int argc, char **argv)
 		case OPT_PLANT: plant = true; break;
 		case OPT_SHADOW: o.shadow = true; break;
 		case OPT_ASSIMILATE:
-			o.assimilate = number("--assimilate", optarg);
+			o.assimilate = tw_cli_number(tool, "--assimilate", optarg, -INFINITY);
 			if (!(o.assimilate > 0 && o.assimilate <= 1))
 				tw_cli_usage(tool, "--assimilate: the gain must be above 0 and at most 1");
 			break;
 		case OPT_WHAT_IF: o.what_if = true; break;
-		case OPT_HORIZON: o.horizon = duration("--horizon", optarg); break;
+		case OPT_HORIZON: o.horizon = tw_cli_duration(tool, "--horizon", optarg, true); break;
 		case OPT_SCENARIO: o.scenario = optarg; break;
 		case OPT_FIT:
 			for (char *p = strtok(optarg, ","); p; p = strtok(NULL, ",")) {

@@ -116,26 +116,6 @@ static void on_signal(int sig)
 	got_signal = sig;
 }
 
-static int64_t duration(const char *opt, const char *s, bool positive)
-{
-	struct tw_err e;
-	int64_t ns;
-	if (tw_dur_parse(s, &ns, &e) < 0)
-		tw_cli_usage(tool, "%s: %s", opt, e.msg);
-	if (positive && ns <= 0)
-		tw_cli_usage(tool, "%s: must be more than 0", opt);
-	return ns;
-}
-
-static double number(const char *opt, const char *s)
-{
-	struct tw_err e;
-	double v;
-	if (tw_num_parse(s, strlen(s), &v, &e) < 0 || v < 0)
-		tw_cli_usage(tool, "%s: '%s' is not a number >= 0", opt, s);
-	return v;
-}
-
 /* Saves a checkpoint: flush the output first, so the file it vouches for
  * holds everything the state says was emitted. */
 static int checkpoint(struct tw_sync *sy, struct tw_resume *res, struct tw_out *out,
@@ -168,7 +148,7 @@ int main(int argc, char **argv)
 	tw_diag_init(&diag, tool);
 	while ((c = getopt_long(argc, argv, "t:s:h", options, NULL)) != -1) {
 		switch (c) {
-		case OPT_LATENESS: o.lateness = duration("--lateness", optarg, false); break;
+		case OPT_LATENESS: o.lateness = tw_cli_duration(tool, "--lateness", optarg, false); break;
 		case OPT_LATE:
 			if (strcmp(optarg, "reject") == 0)
 				o.late = TW_LATE_REJECT;
@@ -179,9 +159,9 @@ int main(int argc, char **argv)
 			else
 				tw_cli_usage(tool, "--late: '%s' is not reject, drop or keep", optarg);
 			break;
-		case OPT_MAX_FUTURE: o.max_future = duration("--max-future", optarg, true); break;
+		case OPT_MAX_FUTURE: o.max_future = tw_cli_duration(tool, "--max-future", optarg, true); break;
 		case OPT_EVERY:
-			o.every = duration("--every", optarg, true);
+			o.every = tw_cli_duration(tool, "--every", optarg, true);
 			if (o.emit == TW_EMIT_CHANGE)
 				tw_cli_usage(tool, "give --every or --on-change, not both");
 			o.emit = TW_EMIT_GRID;
@@ -196,10 +176,10 @@ int main(int argc, char **argv)
 				tw_cli_usage(tool, "give --every or --on-change, not both");
 			o.emit = TW_EMIT_CHANGE;
 			break;
-		case OPT_DEADBAND: o.deadband = number("--deadband", optarg); break;
-		case OPT_STALE_AFTER: o.stale_after = duration("--stale-after", optarg, true); break;
+		case OPT_DEADBAND: o.deadband = tw_cli_number(tool, "--deadband", optarg, 0); break;
+		case OPT_STALE_AFTER: o.stale_after = tw_cli_duration(tool, "--stale-after", optarg, true); break;
 		case OPT_STALE_FACTOR:
-			o.stale_factor = number("--stale-factor", optarg);
+			o.stale_factor = tw_cli_number(tool, "--stale-factor", optarg, 0);
 			if (o.stale_factor <= 0)
 				tw_cli_usage(tool, "--stale-factor: must be more than 0");
 			break;
@@ -212,7 +192,7 @@ int main(int argc, char **argv)
 			o.reject_out_of_range = strcmp(optarg, "reject") == 0;
 			break;
 		case 's': state = optarg; break;
-		case OPT_CHECKPOINT_EVERY: checkpoint_every = duration("--checkpoint-every", optarg, true); break;
+		case OPT_CHECKPOINT_EVERY: checkpoint_every = tw_cli_duration(tool, "--checkpoint-every", optarg, true); break;
 		case OPT_FINAL: final = true; break;
 		case OPT_SNAPSHOT: snapshot = true; break;
 		case OPT_SHARD:

@@ -27,12 +27,16 @@ struct ac_rule {
 	int64_t prev_ts;
 };
 
-/* The last value of a target's field, commanded or reported. */
+/* The last value of a target's field, commanded or reported (the
+ * newer), and when it was last commanded: the rate of change is
+ * measured from that command. */
 struct ac_field {
 	char *key;                   /* "target.field" */
 	double value;
 	int64_t ts;
 	bool known;
+	int64_t cmd_ts;
+	bool commanded;
 };
 
 struct ac_pending {
@@ -224,7 +228,7 @@ static struct ac_field *field_of(struct ac_asset *x, const char *target, const c
 			return &x->fields[i];
 	x->fields = xrealloc(x->fields, (size_t)(x->nfields + 1) * sizeof *x->fields);
 	struct ac_field *f = &x->fields[x->nfields++];
-	*f = (struct ac_field){ xstrdup(key), NAN, 0, false };
+	*f = (struct ac_field){ xstrdup(key), NAN, 0, false, 0, false };
 	return f;
 }
 
@@ -301,6 +305,8 @@ static int audit(struct tw_act *a, const struct tw_buf *b, const char *decision,
 {
 	if (!a->o.audit)
 		return 0;
+	if (!decision)     /* the record carries its decision (a command) */
+		return a->o.audit(a->o.ctx, b->p, b->len, e);
 	a->audit.len = 0;
 	tw_buf_add(&a->audit, b->p, b->len - 1);
 	tw_buf_adds(&a->audit, ",\"decision\":");
@@ -365,9 +371,17 @@ static const char *envelope(struct ac_asset *x, const struct tw_rules *rs, const
 		return decision;        /* no envelope given for it */
 	int ti = (int)(t - rs->targets);
 	for (int i = 0; i < t->ninterlocks; i++) {
+		const struct tw_expr *lock = x->interlocks[ti][i];
 		double v = tw_expr_eval(x->interlocks[ti][i]);
-		if (v != 0 && !isnan(v)) {
-			snprintf(why, whylen, "interlock %s holds", t->interlocks[i]);
+		/* Fail safe: an interlock that cannot be evaluated (a sensor
+		 * not heard from yet: NaN, which comparisons call false)
+		 * forbids the command too. */
+		for (int k = 0; k < tw_expr_nvars(lock); k++)
+			if (isnan(*tw_expr_scope_find(x->scope, tw_expr_var(lock, k))))
+				v = NAN;
+		if (v != 0) {
+			snprintf(why, whylen, isnan(v) ? "interlock %s is unknown" : "interlock %s holds",
+				 t->interlocks[i]);
 			return "refused";
 		}
 	}
@@ -375,16 +389,23 @@ static const char *envelope(struct ac_asset *x, const struct tw_rules *rs, const
 		const struct tw_target_field *f = tw_target_field(t, fields[i]);
 		double v = values[i], lo = f->min, hi = f->max;
 		const struct ac_field *last = field_of(x, target, fields[i]);
-		if (!isnan(f->rate) && last->known && ts > last->ts) {
-			double step = f->rate * (double)(ts - last->ts) / 1e9;
+		if (!isnan(f->rate) && last->known && last->commanded && ts > last->cmd_ts) {
+			double step = f->rate * (double)(ts - last->cmd_ts) / 1e9;
 			lo = isnan(lo) ? last->value - step : fmax(lo, last->value - step);
 			hi = isnan(hi) ? last->value + step : fmin(hi, last->value + step);
 		}
 		if ((!isnan(lo) && v < lo) || (!isnan(hi) && v > hi)) {
-			char num[TW_NUM_MAX];
+			char num[TW_NUM_MAX], l[TW_NUM_MAX], h[TW_NUM_MAX], range[3 * TW_NUM_MAX];
 			tw_num_format(v, num);
-			snprintf(why + strlen(why), whylen - strlen(why), "%s%s = %s outside [%g, %g]",
-				 why[0] ? "; " : "", fields[i], num, lo, hi);
+			if (isnan(lo))
+				snprintf(range, sizeof range, "above its maximum %s", (tw_num_format(hi, h), h));
+			else if (isnan(hi))
+				snprintf(range, sizeof range, "below its minimum %s", (tw_num_format(lo, l), l));
+			else
+				snprintf(range, sizeof range, "outside [%s, %s]", (tw_num_format(lo, l), l),
+					 (tw_num_format(hi, h), h));
+			snprintf(why + strlen(why), whylen - strlen(why), "%s%s = %s %s",
+				 why[0] ? "; " : "", fields[i], num, range);
 			if (t->refuse)
 				return "refused";
 			values[i] = !isnan(lo) && v < lo ? lo : hi;
@@ -432,7 +453,7 @@ static int command(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int6
 	a->st.commands++;
 	a->st.clamped += strcmp(decision, "clamped") == 0;
 	a->st.refused += strcmp(decision, "refused") == 0;
-	if (audit(a, b, decision, e) < 0)
+	if (audit(a, b, NULL, e) < 0)
 		return -1;
 	emit(a, b);
 	if (strcmp(decision, "refused") == 0)
@@ -440,6 +461,17 @@ static int command(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int6
 	for (int i = 0; i < n; i++) {
 		struct ac_field *f = field_of(x, target, fields[i]);
 		f->value = values[i], f->ts = ts, f->known = true;
+		f->cmd_ts = ts, f->commanded = true;
+		/* A newer command supersedes one still waiting for the machine. */
+		for (int k = 0; k < x->npending;) {
+			struct ac_pending *p = &x->pending[k];
+			if (strcmp(p->target, target) == 0 && strcmp(p->field, fields[i]) == 0) {
+				pending_free(p);
+				x->pending[k] = x->pending[--x->npending];
+			} else {
+				k++;
+			}
+		}
 		const struct tw_target *t = tw_rules_target(rs, target);
 		const struct tw_target_field *tf = t ? tw_target_field(t, fields[i]) : NULL;
 		if (tf && tf->reported) {
@@ -501,7 +533,7 @@ static int alert(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int64_
 	tw_buf_addc(b, '}');
 	if (audit(a, b, fired ? "fired" : "cleared", e) < 0)
 		return -1;
-	if (fired ? c->r->alert != NULL : true)
+	if (c->r->alert)       /* a rule without an alert speaks by its commands */
 		emit(a, b);
 	return 0;
 }
@@ -650,7 +682,7 @@ static int track(struct tw_act *a, struct ac_asset *x, int64_t ts, const char *s
 				continue;
 			struct ac_field *last = field_of(x, rs->targets[t].name, f->name);
 			if (!last->known || ts >= last->ts)
-				*last = (struct ac_field){ last->key, reported, ts, true };
+				last->value = reported, last->ts = ts, last->known = true;
 		}
 	return 0;
 }
@@ -694,6 +726,8 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 		/* Everything passes through; a command fed back is ours. */
 		tw_buf_add(&a->out->b, line, len);
 		tw_buf_addc(&a->out->b, '\n');
+		if (a->out->b.len >= TW_OUT_BLOCK)
+			tw_out_flush(a->out);
 	}
 	size_t alen;
 	char *asset;
@@ -785,9 +819,10 @@ json_t *tw_act_save(const struct tw_act *a)
 				"prev_measured", num_json(c->prev_measured), "prev_ts", (json_int_t)c->prev_ts));
 		}
 		for (int k = 0; k < x->nfields; k++)
-			json_array_append_new(fields, json_pack("{s:s, s:o, s:I, s:b}", "key", x->fields[k].key,
+			json_array_append_new(fields, json_pack("{s:s, s:o, s:I, s:b, s:I, s:b}", "key", x->fields[k].key,
 				"value", num_json(x->fields[k].value), "ts", (json_int_t)x->fields[k].ts,
-				"known", x->fields[k].known));
+				"known", x->fields[k].known, "cmd_ts", (json_int_t)x->fields[k].cmd_ts,
+				"commanded", x->fields[k].commanded));
 		for (int k = 0; k < x->npending; k++) {
 			const struct ac_pending *p = &x->pending[k];
 			json_array_append_new(pending, json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:s}", "id", p->id,
@@ -845,6 +880,8 @@ int tw_act_load(struct tw_act *a, const json_t *state, struct tw_err *e)
 			f->value = json_num(json_object_get(jf, "value"));
 			f->ts = json_integer_value(json_object_get(jf, "ts"));
 			f->known = json_is_true(json_object_get(jf, "known"));
+			f->cmd_ts = json_integer_value(json_object_get(jf, "cmd_ts"));
+			f->commanded = json_is_true(json_object_get(jf, "commanded"));
 		}
 		json_array_foreach(json_object_get(ja, "pending"), k, jf) {
 			const char *id, *target, *field, *rule;

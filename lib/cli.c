@@ -4,7 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "cli.h"
+#include "num.h"
+#include "timestamp.h"
 
 void tw_cli_usage(const char *tool, const char *fmt, ...)
 {
@@ -16,6 +20,38 @@ void tw_cli_usage(const char *tool, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool);
 	exit(TW_EXIT_FATAL);
+}
+
+int64_t tw_cli_duration(const char *tool, const char *opt, const char *s, bool positive)
+{
+	struct tw_err e;
+	int64_t ns;
+	if (tw_dur_parse(s, &ns, &e) < 0)
+		tw_cli_usage(tool, "%s: %s", opt, e.msg);
+	if (positive && ns <= 0)
+		tw_cli_usage(tool, "%s: must be more than 0", opt);
+	return ns;
+}
+
+double tw_cli_number(const char *tool, const char *opt, const char *s, double min)
+{
+	struct tw_err e;
+	double v;
+	if (tw_num_parse(s, strlen(s), &v, &e) < 0)
+		tw_cli_usage(tool, "%s: %s", opt, e.msg);
+	if (v < min)
+		tw_cli_usage(tool, "%s: must be at least %g", opt, min);
+	return v;
+}
+
+int64_t tw_cli_time(const char *tool, const char *opt, const char *s)
+{
+	static const struct tw_time_fmt automatic = { TW_TIME_AUTO, NULL };
+	struct tw_err e;
+	int64_t ns;
+	if (tw_time_parse(s, strlen(s), &automatic, &ns, &e) < 0)
+		tw_cli_usage(tool, "%s: %s", opt, e.msg);
+	return ns;
 }
 
 void tw_cli_version(const char *tool)

@@ -175,3 +175,30 @@ cleared"
 	assert_regex "${stderr_lines[0]}" "^twin-act: in:2: "
 	assert_equal "${stderr_lines[1]}" 'twin-act: in:3: missing "ts"'
 }
+
+@test "--state with --exec: killed at any moment, no command is executed twice" {
+	for s in $(seq 0 59); do state "$s" $((80 + (s % 2) * 10)); done >log
+	sed 's/"cooldown": "1m"/"cooldown": "0s"/; s/"for": "2s"/"for": "0s"/; s/"clear": "temp_c < 75"/"clear": "temp_c < 85"/' twin.json >each.json
+	for trial in $(seq 1 10); do
+		rm -f s.json sent out
+		while :; do
+			twin-act --twin=each.json --state=s.json --arm --exec='cat >>sent; sleep 0.01' log >>out &
+			pid=$!
+			sleep "0.0$((RANDOM % 9))$((RANDOM % 10))"
+			if kill -KILL "$pid" 2>/dev/null; then wait "$pid" || true; else wait "$pid"; break; fi
+		done
+		ids=$(jq -r .id sent | sort | uniq -d)
+		[ -z "$ids" ] || fail "trial $trial: executed twice: $ids"
+	done
+}
+
+@test "an interlock that cannot be evaluated refuses; a one-sided range reads as such" {
+	sed 's/"pressure_bar > 8"/"flow > 1"/' twin.json >unknown.json
+	{ state 0 82; state 2 82; } >in
+	run --separate-stderr twin-act --twin=unknown.json in
+	assert_output --partial '"decision":"refused","why":"interlock flow > 1 is unknown"'
+	sed 's/"min": 0, "max": 1,/"max": 0.5,/' twin.json >onesided.json
+	run --separate-stderr twin-act --twin=onesided.json in
+	assert_output --partial '"decision":"clamped","why":"position = 0.6'
+	assert_output --partial ' above its maximum 0.5"'
+}

@@ -22,25 +22,43 @@
 #      hand-written Python RK4 loop over floats and by the same loop over a
 #      one-element numpy array; steps per second, the ratios, peak memory,
 #      and each one's error against the analytic solution.
+#   E. twin-act: (a) rules over a state stream from gen_states (4 assets x
+#      6 sensors, one state a second each, 1,000,000 states) with the 20
+#      rules of act_rules.json (when/for/clear/cooldown, alerts, commands
+#      inside an envelope of min/max, rate, interlocks, clamp and refuse,
+#      and a PID): states/s and rule evaluations/s (a state of an asset
+#      evaluates every rule whose asset pattern matches it), the same run
+#      without rules (reading and passing the records through), and peak
+#      memory on 100k and 1M states.  (b) The latency of a live pipe:
+#      act_latency.py writes timestamped readings into a FIFO at a steady
+#      rate (200 a second for 10 s), through twin-ingest -f ndjson |
+#      twin-sync | twin-act with a PID rule (a command at every state, so
+#      one per reading), and times each from just before its reading is
+#      written to just after its command is read (monotonic clock); the
+#      median, 99th percentile and maximum.
 #
 # Prints numbers and the project's goals next to them; never fails on
 # speed, but exits non-zero when a command itself fails.
 #
-# Environment: TWIN_BIN (directory of twin-ingest and twin-sync, default
-# bin/), BENCH_DIR (directory of gen_wide, bench_record and gen_long,
-# default build/plain/bench), BENCH_ROWS (rows of the big file of A and B,
-# default 1000000), BENCH_SYNC_READINGS (readings of the big file of C,
-# default 6000000; the small one has 600000, or a tenth of the big one when
-# that is smaller), BENCH_SYNC_SAMPLE (C compares every Nth state, default
-# 1000), BENCH_SIM_STEPS (RK4 steps of D, a multiple of 1000, default
-# 1000000), BENCH_SIM_BUDGET (seconds: a Python peer of D whose run a tenth
-# as long predicts more than this is measured on that tenth and scaled,
-# default 60), BENCH_SECTIONS (which benchmarks to run, default ABCD; B
-# needs A's output, so A or B runs both), BENCH_RUNS (timed runs per command,
-# default 3), BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when
-# hyperfine is installed), BENCH_PYTHON (the python with pandas and SciPy,
-# default /usr/bin/python3, where Debian's python3-pandas and python3-scipy
-# are).
+# Environment: TWIN_BIN (directory of twin-ingest, twin-sync, twin-sim and
+# twin-act, default bin/), BENCH_DIR (directory of gen_wide, bench_record,
+# gen_long and gen_states, default build/plain/bench), BENCH_ROWS (rows of
+# the big file of A and B, default 1000000), BENCH_SYNC_READINGS (readings
+# of the big file of C, default 6000000; the small one has 600000, or a
+# tenth of the big one when that is smaller), BENCH_SYNC_SAMPLE (C compares
+# every Nth state, default 1000), BENCH_SIM_STEPS (RK4 steps of D, a
+# multiple of 1000, default 1000000), BENCH_SIM_BUDGET (seconds: a Python
+# peer of D whose run a tenth as long predicts more than this is measured on
+# that tenth and scaled, default 60), BENCH_ACT_STATES (states of E, default
+# 1000000; the small run of its memory has 100000, or a tenth when that is
+# smaller), BENCH_LAT_RATE and BENCH_LAT_SECONDS (readings a second and
+# seconds of the latency run of E, default 200 and 10), BENCH_SECTIONS
+# (which benchmarks to run, default ABCDE; B needs A's output, so A or B
+# runs both), BENCH_RUNS (timed runs per command, default 3),
+# BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when hyperfine is
+# installed), BENCH_PYTHON (the python with pandas and SciPy, default
+# /usr/bin/python3, where Debian's python3-pandas and python3-scipy are; E
+# needs only its standard library).
 #
 # Units: MB/s is 10^6 bytes of input per second; peak MB is the maximum
 # resident set size reported by /usr/bin/time (KiB) divided by 1024.
@@ -56,7 +74,10 @@ sync_big=${BENCH_SYNC_READINGS:-6000000}
 sync_sample=${BENCH_SYNC_SAMPLE:-1000}
 sim_steps=${BENCH_SIM_STEPS:-1000000}
 sim_budget=${BENCH_SIM_BUDGET:-60}
-sections=${BENCH_SECTIONS:-ABCD}
+act_states=${BENCH_ACT_STATES:-1000000}
+lat_rate=${BENCH_LAT_RATE:-200}
+lat_secs=${BENCH_LAT_SECONDS:-10}
+sections=${BENCH_SECTIONS:-ABCDE}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 want() { case $sections in *["$1"]*) return 0 ;; esac; return 1; }
 
@@ -78,15 +99,19 @@ recbench=$BENCH_DIR/bench_record
 sync=$TWIN_BIN/twin-sync
 genlong=$BENCH_DIR/gen_long
 sim=$TWIN_BIN/twin-sim
+act=$TWIN_BIN/twin-act
+genstates=$BENCH_DIR/gen_states
 need=""
 want AB && need="$ingest $gen"
 want C && need="$need $sync $genlong"
 want D && need="$need $sim"
+want E && need="$need $ingest $sync $act $genstates"
 for f in $need; do
 	[ -x "$f" ] || { echo "run.sh: $f not built (run make bench)" >&2; exit 2; }
 done
 for v in BENCH_ROWS="$big_rows" BENCH_SYNC_READINGS="$sync_big" BENCH_SYNC_SAMPLE="$sync_sample" \
-	BENCH_SIM_STEPS="$sim_steps" BENCH_SIM_BUDGET="$sim_budget"; do
+	BENCH_SIM_STEPS="$sim_steps" BENCH_SIM_BUDGET="$sim_budget" BENCH_ACT_STATES="$act_states" \
+	BENCH_LAT_RATE="$lat_rate" BENCH_LAT_SECONDS="$lat_secs"; do
 	case ${v#*=} in
 	'' | *[!0-9]* | 0) echo "run.sh: ${v%%=*} must be a positive number" >&2; exit 2 ;;
 	esac
@@ -95,6 +120,8 @@ small_rows=100000
 [ "$big_rows" -le "$small_rows" ] && small_rows=$((big_rows / 10 > 0 ? big_rows / 10 : 1))
 sync_small=600000
 [ "$sync_big" -le "$sync_small" ] && sync_small=$((sync_big / 10 > 0 ? sync_big / 10 : 1))
+act_small=100000
+[ "$act_states" -le "$act_small" ] && act_small=$((act_states / 10 > 0 ? act_states / 10 : 1))
 [ $((sim_steps % 1000)) -eq 0 ] || { echo "run.sh: BENCH_SIM_STEPS must be a multiple of 1000" >&2; exit 2; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/twin-bench.XXXXXX")
@@ -483,4 +510,99 @@ EOF
 	say "twin-sim vs python RK4 loop: $(fmt '%.1f' "$(calc "$t_rk / $t_sim")")x over floats, $(fmt '%.1f' "$(calc "$t_np / $t_sim")")x over numpy"
 	say "twin-sim vs scipy solve_ivp: $(fmt '%.1f' "$(calc "$t_ivp / $t_sim")")x (goal >= 50x)"
 	say "twin-sim: $(fmt '%.0f' "$(calc "$sim_steps / $t_sim")") steps/s, peak memory $(mb_of_kb "$m_sim") MB"
+fi
+
+# --- E: twin-act -----------------------------------------------------------
+
+if want E; then
+	rules=$here/act_rules.json
+	say ""
+	say "Benchmark E: twin-act, rules over $act_states states (4 assets), and the latency of a live pipe"
+	[ -r "$rules" ] || fail "$rules not found"
+	[ -x "$py" ] || fail "$py not found (set BENCH_PYTHON to a python3)"
+
+	# --- (a) rules evaluated per second --------------------------------
+
+	states_big=$tmp/states-big.ndjson
+	states_small=$tmp/states-small.ndjson
+	step "generating $act_states states: 4 assets x 6 sensors, one state a second each"
+	"$genstates" "$act_states" >"$states_big" || fail "gen_states failed"
+	head -n "$act_small" "$states_big" >"$states_small"
+	states_mb=$(fmt '%.1f' "$(calc "$(wc -c <"$states_big") / 1e6")")
+	printf '{"rules": []}\n' >"$tmp/norules.json"
+
+	# Rule evaluations: every state of asset pump-K evaluates the rules
+	# whose asset pattern (a glob, "*" when absent) matches pump-K; gen_states
+	# writes the assets in turn, pump-1 first.
+	n_rules=$(jq '.rules | length' "$rules")
+	jq -r '.rules[] | .asset // "*"' "$rules" >"$tmp/patterns"
+	evals=0 pairs=0 k=0
+	for a in pump-1 pump-2 pump-3 pump-4; do
+		m=0
+		while IFS= read -r pat; do
+			# shellcheck disable=SC2254
+			case $a in $pat) m=$((m + 1)) ;; esac
+		done <"$tmp/patterns"
+		evals=$((evals + m * ((act_states + 3 - k) / 4)))
+		pairs=$((pairs + m))
+		k=$((k + 1))
+	done
+
+	step "twin-act with the $n_rules rules of act_rules.json on $act_states states ($hf_note)"
+	time_cmd 1 "$runs" "$act" --twin="$rules" "$states_big"
+	t_act=$secs
+	step "twin-act without rules on $act_states states ($hf_note)"
+	time_cmd 1 "$runs" "$act" --twin="$tmp/norules.json" "$states_big"
+	t_act0=$secs
+	step "twin-act: peak memory on $act_small and $act_states states, with its counts"
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$act" --twin="$rules" --stats "$states_small" \
+		>/dev/null 2>"$tmp/act-small.err" || { cat "$tmp/act-small.err" >&2; fail "twin-act failed"; }
+	m_act_small=$(tail -n 1 "$tmp/rss")
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$act" --twin="$rules" --stats "$states_big" \
+		>/dev/null 2>"$tmp/act-big.err" || { cat "$tmp/act-big.err" >&2; fail "twin-act failed"; }
+	m_act=$(tail -n 1 "$tmp/rss")
+	rss_kb /dev/null "$act" --twin="$tmp/norules.json" "$states_small"
+	m_act0_small=$rss
+	rss_kb /dev/null "$act" --twin="$tmp/norules.json" "$states_big"
+	m_act0=$rss
+	# "twin-act: 1000000 lines: 17488 fired, ... 0 timeouts"
+	act_counts=$(sed -n 's/^twin-act: [0-9]* lines: //p' "$tmp/act-big.err")
+	[ -n "$act_counts" ] || fail "twin-act --stats printed no counts"
+	rm -f "$states_big" "$states_small"
+
+	say ""
+	printf '%-22s %9s %9s %12s %14s %9s\n' tool states seconds "states/s" "rule evals/s" "peak MB"
+	printf '%-22s %9s %9s %12s %14s %9s\n' "twin-act, $n_rules rules" "$act_states" "$(fmt '%.3f' "$t_act")" \
+		"$(fmt '%.0f' "$(calc "$act_states / $t_act")")" "$(fmt '%.0f' "$(calc "$evals / $t_act")")" \
+		"$(mb_of_kb "$m_act")"
+	printf '%-22s %9s %9s %12s %14s %9s\n' "twin-act, no rules" "$act_states" "$(fmt '%.3f' "$t_act0")" \
+		"$(fmt '%.0f' "$(calc "$act_states / $t_act0")")" - "$(mb_of_kb "$m_act0")"
+	say ""
+	say "input: $states_mb MB of NDJSON states; $n_rules rules, $pairs rule-asset pairs over the 4 assets: $evals rule evaluations"
+	say "decisions on $act_states states: $act_counts"
+	if [ "$(calc "$t_act > $t_act0")" = 1 ]; then
+		say "rule evaluations net of reading and passing the records (time with rules - time without): $(fmt '%.0f' "$(calc "$evals / ($t_act - $t_act0)")")/s"
+	fi
+	say "twin-act: $(fmt '%.0f' "$(calc "$act_states / $t_act")") states/s, $(fmt '%.0f' "$(calc "$evals / $t_act")") rule evaluations/s"
+	say "twin-act peak memory $(human "$act_small"): $(mb_of_kb "$m_act_small") MB, $(human "$act_states"): $(mb_of_kb "$m_act") MB (goal: independent of input length)"
+	say "twin-act without rules peak memory $(human "$act_small"): $(mb_of_kb "$m_act0_small") MB, $(human "$act_states"): $(mb_of_kb "$m_act0") MB"
+
+	# --- (b) latency of a live pipe ------------------------------------
+
+	# A PID from level_m to 2 m: a command at every state, and twin-sync
+	# (no --every, --lateness=0) writes a state for every reading.
+	cat >"$tmp/pid.json" <<'JSON'
+{"rules": [{"name": "level", "asset": "tank-*",
+  "pid": {"measured": "level_m", "setpoint": "2", "kp": 0.8, "ki": 0.05, "kd": 0,
+          "min": 0, "max": 1, "target": "pump", "field": "speed"}}],
+ "targets": {"pump": {"fields": {"speed": {"min": 0, "max": 1, "rate": 10}}, "violation": "clamp"}}}
+JSON
+	pipe="$(q "$ingest") -f ndjson | $(q "$sync") | $(q "$act") --twin=$(q "$tmp/pid.json")"
+	say ""
+	step "latency: $lat_rate readings/s for $lat_secs s into a FIFO, through twin-ingest -f ndjson | twin-sync | twin-act (a PID: a command per reading)"
+	"$py" "$here/act_latency.py" "$lat_rate" "$lat_secs" "$pipe" >"$tmp/lat.out" ||
+		{ cat "$tmp/lat.out" >&2; fail "act_latency.py failed"; }
+	latf() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$tmp/lat.out"; }
+	say ""
+	say "latency, reading written -> its command read, $(latf commands) of $(latf readings) readings at $lat_rate/s: median $(latf median_ms) ms, p99 $(latf p99_ms) ms, max $(latf max_ms) ms (writer at most $(latf lag_ms) ms behind its schedule)"
 fi
