@@ -39,3 +39,14 @@ twin-sim --twin=thermal --fit=R,C --fit-out="$out/motor-1.json" "$out/motor-stat
 	jq -r '.parameters | to_entries[] | "\(.key) = \(.value.value) +- \(.value.stderr) (was \(.value.initial))"'
 twin-sim --twin="$out/motor-1.json" --shadow "$out/motor-states.ndjson" >"$out/motor-shadow-fitted.ndjson"
 echo "mean |residual| with the calibrated model: $(jq -s '[.[] | select(.kind == "residual") | .residual | fabs] | add / length * 100 | round / 100' "$out/motor-shadow-fitted.ndjson") K"
+
+echo
+echo "== twin-act: a PID holds the motor at 60 degC, tried against the twin (twin-sim --plant)"
+loop="$out/loop"
+rm -f "$loop" && mkfifo "$loop"
+twin-sim --twin=thermal --plant --duration=2h --every=10s --no-noise --asset=motor <"$loop" \
+	| tee "$out/plant.ndjson" | twin-act --rules=testdata/examples/motor-pid.json --arm \
+	--audit="$out/audit.ndjson" >"$loop"
+rm -f "$loop"
+echo "temperature after 10, 30 and 120 minutes: $(jq -r 'select(.ts | test("T00:(10|30):00Z|T02:00:00Z")) | .values.temp_c * 100 | round / 100' "$out/plant.ndjson" | paste -sd' ')"
+echo "commands decided: $(grep -c '"kind":"command"' "$out/audit.ndjson"), $(twin-act --verify-audit="$out/audit.ndjson")"
