@@ -278,7 +278,10 @@ static void put_because(struct tw_buf *b, const struct ac_asset *x, const struct
 	put_str(b, tw_expr_text(ex));
 	tw_buf_adds(b, ",\"values\":{");
 	int n = 0;
-	for (int i = 0; i < tw_expr_nvars(ex) + (c->r->pid ? 1 : 0); i++) {
+	bool measured_listed = false;
+	for (int i = 0; i < tw_expr_nvars(ex); i++)
+		measured_listed |= c->r->pid && strcmp(tw_expr_var(ex, i), c->r->measured) == 0;
+	for (int i = 0; i < tw_expr_nvars(ex) + (c->r->pid && !measured_listed ? 1 : 0); i++) {
 		const char *name = i < tw_expr_nvars(ex) ? tw_expr_var(ex, i) : c->r->measured;
 		const double *v = tw_expr_scope_find(x->scope, name);
 		if (n++)
@@ -389,10 +392,18 @@ static const char *envelope(struct ac_asset *x, const struct tw_rules *rs, const
 		const struct tw_target_field *f = tw_target_field(t, fields[i]);
 		double v = values[i], lo = f->min, hi = f->max;
 		const struct ac_field *last = field_of(x, target, fields[i]);
-		if (!isnan(f->rate) && last->known && last->commanded && ts > last->cmd_ts) {
-			double step = f->rate * (double)(ts - last->cmd_ts) / 1e9;
-			lo = isnan(lo) ? last->value - step : fmax(lo, last->value - step);
-			hi = isnan(hi) ? last->value + step : fmin(hi, last->value + step);
+		if (!isnan(f->rate) && last->known) {
+			/* From the last command, or from the machine's report when
+			 * nothing was commanded yet; no time passed, no change. */
+			int64_t since = last->commanded ? last->cmd_ts : last->ts;
+			double step = ts > since ? f->rate * (double)(ts - since) / 1e9 : 0;
+			double rlo = last->value - step, rhi = last->value + step;
+			lo = isnan(lo) ? rlo : fmax(lo, rlo);
+			hi = isnan(hi) ? rhi : fmin(hi, rhi);
+			/* A machine outside its range leaves no value both within the
+			 * range and the rate: the range is the hard limit. */
+			if (lo > hi)
+				lo = hi = rlo > f->max ? f->max : f->min;
 		}
 		if ((!isnan(lo) && v < lo) || (!isnan(hi) && v > hi)) {
 			char num[TW_NUM_MAX], l[TW_NUM_MAX], h[TW_NUM_MAX], range[3 * TW_NUM_MAX];
@@ -572,12 +583,19 @@ static int pid(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int64_t 
 		dt = (double)(ts - c->prev_ts) / 1e9;
 		d = -(y - c->prev_measured) / dt;
 	}
-	double integral = c->integral + err * dt;
-	double u = r->kp * err + r->ki * integral + r->kd * d;
-	/* Integrate only while that does not push a saturated output further. */
-	if ((u <= r->out_max || err < 0) && (u >= r->out_min || err > 0))
-		c->integral = integral;
-	u = fmin(r->out_max, fmax(r->out_min, r->kp * err + r->ki * c->integral + r->kd * d));
+	/* Anti-windup: the integral's share of the output stays within the
+	 * output's limits, so it neither winds up beyond them nor keeps the
+	 * output from reaching them. */
+	c->integral += err * dt;
+	if (r->ki != 0) {
+		double lo = r->out_min / r->ki, hi = r->out_max / r->ki;
+		if (r->ki < 0) {
+			double tmp = lo;
+			lo = hi, hi = tmp;
+		}
+		c->integral = fmin(hi, fmax(lo, c->integral));
+	}
+	double u = fmin(r->out_max, fmax(r->out_min, r->kp * err + r->ki * c->integral + r->kd * d));
 	c->pid_started = true;
 	c->prev_ts = ts;
 	c->prev_measured = y;
@@ -639,7 +657,7 @@ static int track(struct tw_act *a, struct ac_asset *x, int64_t ts, const char *s
 			decision = "acked";
 			a->st.acked++;
 			put_head(b, ts, x, "ack");
-		} else if (p->deadline && ts > p->deadline) {
+		} else if (!sensor && p->deadline && ts > p->deadline) {
 			decision = "timeout";
 			a->st.timeouts++;
 			put_head(b, ts, x, "alert");
@@ -752,7 +770,10 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 	int kind = r->kind;
 	if (kind < 0 || tw_rec_streq(r, kind, "reading")) {
 		double v = num_of(r, r->value);
-		return track(a, x, ts, sensor[0] ? sensor : NULL, v, e);
+		/* Acknowledgements first, then the deadlines passed. */
+		if (sensor[0] && track(a, x, ts, sensor, v, e) < 0)
+			return -1;
+		return track(a, x, ts, NULL, NAN, e);
 	}
 	if (tw_rec_streq(r, kind, "score")) {
 		set_var(a, x, "score.", sensor, strlen(sensor), num_of(r, tw_rec_get(r, 0, "score")));
