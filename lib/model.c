@@ -8,7 +8,6 @@
  * then which derivatives are missing; then the order of evaluation of
  * variables and of outputs, which finds cycles. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +15,8 @@
 #include <gsl/gsl_errno.h>
 
 #include "expr.h"
+#include "jcheck.h"
 #include "model.h"
-
-/* Longest JSON path in a message; longer ones are cut. */
-#define JPATH_LEN 256
 
 static const char *const MODEL_KEYS[] = {
 	"states", "parameters", "inputs", "variables", "derivatives", "outputs", NULL
@@ -96,106 +93,19 @@ static char *xstrdup(const char *s)
 /* ---- Messages ---- */
 
 struct ctx {
-	const char *file;
-	struct tw_err *e;
+	struct tw_jc jc;
 	struct tw_model *m;
 };
-
-static int fail(const struct ctx *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* "FILE: PATH: message" (no "FILE: " when the caller gave no file). */
-static int fail(const struct ctx *c, const char *path, const char *fmt, ...)
-{
-	char msg[sizeof c->e->msg];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (c->file)
-		return tw_err_set(c->e, "%s: %s: %s", c->file, path, msg);
-	return tw_err_set(c->e, "%s: %s", path, msg);
-}
-
-/* path.key into buf (JPATH_LEN bytes), the key quoted as tw_err_quote
- * shows it. */
-static const char *child(char *buf, const char *path, const char *key)
-{
-	char q[TW_QUOTE_BUF];
-
-	snprintf(buf, JPATH_LEN, "%.200s.%s", path, tw_err_quote(q, key, strlen(key)));
-	return buf;
-}
-
-static bool is_comment(const char *key)
-{
-	return strcmp(key, "comment") == 0;
-}
-
-/* Every key of obj is in keys (or is "comment"). */
-static int known_keys(const struct ctx *c, const char *path, json_t *obj,
-		      const char *const *keys)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(obj, key, v) {
-		char list[256] = "", sub[JPATH_LEN];
-		size_t i;
-		if (is_comment(key))
-			continue;
-		for (i = 0; keys[i] && strcmp(keys[i], key) != 0; i++)
-			;
-		if (keys[i])
-			continue;
-		for (i = 0; keys[i]; i++) {
-			size_t n = strlen(list);
-			snprintf(list + n, sizeof list - n, "%s, ", keys[i]);
-		}
-		return fail(c, child(sub, path, key), "unknown key (known: %scomment)", list);
-	}
-	return 0;
-}
-
-static int need_object(const struct ctx *c, const char *path, json_t *v)
-{
-	return json_is_object(v) ? 0 : fail(c, path, "expected an object");
-}
-
-/* Members of obj other than "comment". */
-static size_t members(json_t *obj)
-{
-	return json_object_size(obj) - (json_object_get(obj, "comment") ? 1 : 0);
-}
-
-/* obj.key as a number into *d; absent leaves *d alone. */
-static int opt_number(const struct ctx *c, const char *path, json_t *obj,
-		      const char *key, double *d)
-{
-	char sub[JPATH_LEN];
-	json_t *v = json_object_get(obj, key);
-
-	if (!v)
-		return 0;
-	if (!json_is_number(v))
-		return fail(c, child(sub, path, key), "expected a number");
-	*d = json_number_value(v);
-	return 0;
-}
 
 /* obj.key as a non-empty string, copied into *s; absent leaves *s NULL. */
 static int opt_string(const struct ctx *c, const char *path, json_t *obj,
 		      const char *key, char **s)
 {
-	char sub[JPATH_LEN];
-	json_t *v = json_object_get(obj, key);
+	const char *v = NULL;
 
-	if (!v)
-		return 0;
-	if (!json_is_string(v) || !*json_string_value(v))
-		return fail(c, child(sub, path, key), "expected a non-empty string");
-	*s = xstrdup(json_string_value(v));
+	if (tw_jc_string(&c->jc, path, obj, key, TW_JC_NONEMPTY, &v) < 0)
+		return -1;
+	*s = xstrdup(v);
 	return 0;
 }
 
@@ -232,16 +142,16 @@ static int declare(const struct ctx *c, const char *path, const char *name, doub
 	const char *where;
 
 	if (!*name)
-		return fail(c, path, "an empty name");
+		return tw_jc_fail(&c->jc, path, "an empty name");
 	if (!tw_expr_name_ok(name))
-		return fail(c, path, "not a valid name (letters, digits, '_' and inner '.', "
-			    "not first a digit)");
+		return tw_jc_fail(&c->jc, path, "not a valid name (letters, digits, '_' and "
+				  "inner '.', not first a digit)");
 	if (strcmp(name, "_pi") == 0 || strcmp(name, "_e") == 0)
-		return fail(c, path, "a reserved name (a constant of expressions)");
+		return tw_jc_fail(&c->jc, path, "a reserved name (a constant of expressions)");
 	if ((where = declared(c->m, name))) {
 		if (strcmp(where, "t") == 0)
-			return fail(c, path, "a reserved name (t is the simulation time)");
-		return fail(c, path, "duplicate name (also in %s)", where);
+			return tw_jc_fail(&c->jc, path, "a reserved name (t is the simulation time)");
+		return tw_jc_fail(&c->jc, path, "duplicate name (also in %s)", where);
 	}
 	*slot = tw_expr_scope_var(c->m->scope, name);
 	return 0;
@@ -251,17 +161,10 @@ static int declare(const struct ctx *c, const char *path, const char *name, doub
 
 static int load_state(const struct ctx *c, const char *path, json_t *v, struct state *s)
 {
-	char sub[JPATH_LEN];
-	json_t *init;
-
-	if (need_object(c, path, v) < 0 || known_keys(c, path, v, STATE_KEYS) < 0)
-		return -1;
-	if (!(init = json_object_get(v, "initial")))
-		return fail(c, child(sub, path, "initial"), "missing");
-	if (!json_is_number(init))
-		return fail(c, child(sub, path, "initial"), "expected a number");
-	s->initial = json_number_value(init);
-	if (opt_string(c, path, v, "unit", &s->unit) < 0)
+	if (tw_jc_need_object(&c->jc, path, v) < 0 ||
+	    tw_jc_known_keys(&c->jc, path, v, STATE_KEYS) < 0 ||
+	    tw_jc_number(&c->jc, path, v, "initial", TW_JC_REQUIRED, &s->initial) < 0 ||
+	    opt_string(c, path, v, "unit", &s->unit) < 0)
 		return -1;
 	*s->slot = s->initial;
 	return 0;
@@ -270,31 +173,23 @@ static int load_state(const struct ctx *c, const char *path, json_t *v, struct s
 /* A number, or {"value": N, "unit": ..., "min": N, "max": N}. */
 static int load_param(const struct ctx *c, const char *path, json_t *v, struct param *p)
 {
-	char sub[JPATH_LEN];
-	json_t *val;
-
 	p->min = p->max = NAN;
 	if (json_is_number(v))
 		p->value = json_number_value(v);
 	else if (json_is_object(v)) {
-		if (known_keys(c, path, v, PARAM_KEYS) < 0)
-			return -1;
-		if (!(val = json_object_get(v, "value")))
-			return fail(c, child(sub, path, "value"), "missing");
-		if (!json_is_number(val))
-			return fail(c, child(sub, path, "value"), "expected a number");
-		p->value = json_number_value(val);
-		if (opt_string(c, path, v, "unit", &p->unit) < 0 ||
-		    opt_number(c, path, v, "min", &p->min) < 0 ||
-		    opt_number(c, path, v, "max", &p->max) < 0)
+		if (tw_jc_known_keys(&c->jc, path, v, PARAM_KEYS) < 0 ||
+		    tw_jc_number(&c->jc, path, v, "value", TW_JC_REQUIRED, &p->value) < 0 ||
+		    opt_string(c, path, v, "unit", &p->unit) < 0 ||
+		    tw_jc_number(&c->jc, path, v, "min", 0, &p->min) < 0 ||
+		    tw_jc_number(&c->jc, path, v, "max", 0, &p->max) < 0)
 			return -1;
 		if (p->min > p->max)
-			return fail(c, path, "min (%.17g) is greater than max (%.17g)",
-				    p->min, p->max);
+			return tw_jc_fail(&c->jc, path, "min (%.17g) is greater than max (%.17g)",
+					  p->min, p->max);
 		if (p->value < p->min || p->value > p->max)
-			return fail(c, path, "value (%.17g) is outside min to max", p->value);
+			return tw_jc_fail(&c->jc, path, "value (%.17g) is outside min to max", p->value);
 	} else
-		return fail(c, path, "expected a number, or an object with a value");
+		return tw_jc_fail(&c->jc, path, "expected a number, or an object with a value");
 	*p->slot = p->value;
 	return 0;
 }
@@ -302,14 +197,15 @@ static int load_param(const struct ctx *c, const char *path, json_t *v, struct p
 static int load_input(const struct ctx *c, const char *path, const char *name,
 		      json_t *v, struct input *in)
 {
-	char sub[JPATH_LEN];
+	char sub[TW_JC_PATH_BUF];
 	json_t *hold;
 
-	if (need_object(c, path, v) < 0 || known_keys(c, path, v, INPUT_KEYS) < 0)
+	if (tw_jc_need_object(&c->jc, path, v) < 0 ||
+	    tw_jc_known_keys(&c->jc, path, v, INPUT_KEYS) < 0)
 		return -1;
 	in->dflt = 0;
 	in->hold = TW_MODEL_HOLD_STEP;
-	if (opt_number(c, path, v, "default", &in->dflt) < 0 ||
+	if (tw_jc_number(&c->jc, path, v, "default", 0, &in->dflt) < 0 ||
 	    opt_string(c, path, v, "unit", &in->unit) < 0 ||
 	    opt_string(c, path, v, "sensor", &in->sensor) < 0)
 		return -1;
@@ -320,7 +216,8 @@ static int load_input(const struct ctx *c, const char *path, const char *name,
 		else if (strcmp(h, "linear") == 0)
 			in->hold = TW_MODEL_HOLD_LINEAR;
 		else
-			return fail(c, child(sub, path, "hold"), "expected \"step\" or \"linear\"");
+			return tw_jc_fail(&c->jc, tw_jc_child(sub, path, "hold"),
+					  "expected \"step\" or \"linear\"");
 	}
 	if (!in->sensor)
 		in->sensor = xstrdup(name);
@@ -333,9 +230,9 @@ static int compile(const struct ctx *c, const char *path, json_t *v, struct tw_e
 	struct tw_err why;
 
 	if (!json_is_string(v))
-		return fail(c, path, "expected a string (an expression)");
+		return tw_jc_fail(&c->jc, path, "expected a string (an expression)");
 	if (!(*x = tw_expr_compile(c->m->scope, json_string_value(v), false, &why)))
-		return fail(c, path, "%s", why.msg);
+		return tw_jc_fail(&c->jc, path, "%s", why.msg);
 	return 0;
 }
 
@@ -343,19 +240,20 @@ static int compile(const struct ctx *c, const char *path, json_t *v, struct tw_e
 static int load_output(const struct ctx *c, const char *path, const char *name,
 		       json_t *v, struct formula *o)
 {
-	char sub[JPATH_LEN];
+	char sub[TW_JC_PATH_BUF];
 
-	if (need_object(c, path, v) < 0 || known_keys(c, path, v, OUTPUT_KEYS) < 0)
+	if (tw_jc_need_object(&c->jc, path, v) < 0 ||
+	    tw_jc_known_keys(&c->jc, path, v, OUTPUT_KEYS) < 0)
 		return -1;
 	if (!json_object_get(v, "expr"))
-		return fail(c, child(sub, path, "expr"), "missing");
+		return tw_jc_fail(&c->jc, tw_jc_child(sub, path, "expr"), "missing");
 	o->noise = 0;
-	if (opt_number(c, path, v, "noise", &o->noise) < 0 ||
+	if (tw_jc_number(&c->jc, path, v, "noise", 0, &o->noise) < 0 ||
 	    opt_string(c, path, v, "unit", &o->unit) < 0 ||
 	    opt_string(c, path, v, "sensor", &o->sensor) < 0)
 		return -1;
 	if (o->noise < 0)
-		return fail(c, child(sub, path, "noise"), "must not be negative");
+		return tw_jc_fail(&c->jc, tw_jc_child(sub, path, "noise"), "must not be negative");
 	if (!o->sensor)
 		o->sensor = xstrdup(name);
 	return 0;
@@ -394,7 +292,7 @@ static int dfs(struct graph *g, int i)
 						g->f[g->path[k]].name);
 		if (len < sizeof buf - 1)
 			snprintf(buf + len, sizeof buf - len, "%s", g->f[i].name);
-		return fail(g->c, g->what, "cycle: %s", buf);
+		return tw_jc_fail(&g->c->jc, g->what, "cycle: %s", buf);
 	}
 	g->mark[i] = 1;
 	g->path[g->depth++] = i;
@@ -433,28 +331,24 @@ static int no_outputs(const struct ctx *c, const char *path, const struct tw_exp
 		const double *slot = tw_expr_scope_find(m->scope, tw_expr_var(x, k));
 		for (int j = 0; j < m->nout; j++)
 			if (m->out[j].slot == slot)
-				return fail(c, path, "uses the output '%s' (only outputs may "
-					    "use outputs)", m->out[j].name);
+				return tw_jc_fail(&c->jc, path, "uses the output '%s' (only "
+						  "outputs may use outputs)", m->out[j].name);
 	}
 	return 0;
 }
 
 /* ---- Loading ---- */
 
-/* Each member of obj but "comment". */
-#define FOREACH_MEMBER(obj, key, v) \
-	json_object_foreach((obj), (key), (v)) \
-		if (!is_comment(key))
-
 static int load(const struct ctx *c, json_t *sec)
 {
 	struct tw_model *m = c->m;
 	json_t *states, *params, *inputs, *vars, *derivs, *outs, *v;
-	char sub[JPATH_LEN], sub2[JPATH_LEN];
+	char sub[TW_JC_PATH_BUF], sub2[TW_JC_PATH_BUF];
 	const char *key;
 	int i, *order;
 
-	if (need_object(c, "model", sec) < 0 || known_keys(c, "model", sec, MODEL_KEYS) < 0)
+	if (tw_jc_need_object(&c->jc, "model", sec) < 0 ||
+	    tw_jc_known_keys(&c->jc, "model", sec, MODEL_KEYS) < 0)
 		return -1;
 	if ((v = json_object_get(sec, "comment")) && json_is_string(v))
 		m->comment = xstrdup(json_string_value(v));
@@ -465,30 +359,30 @@ static int load(const struct ctx *c, json_t *sec)
 	derivs = json_object_get(sec, "derivatives");
 	outs = json_object_get(sec, "outputs");
 	if (!states)
-		return fail(c, "model.states", "missing");
-	if (need_object(c, "model.states", states) < 0 ||
-	    (params && need_object(c, "model.parameters", params) < 0) ||
-	    (inputs && need_object(c, "model.inputs", inputs) < 0) ||
-	    (vars && need_object(c, "model.variables", vars) < 0) ||
-	    (derivs && need_object(c, "model.derivatives", derivs) < 0) ||
-	    (outs && need_object(c, "model.outputs", outs) < 0))
+		return tw_jc_fail(&c->jc, "model.states", "missing");
+	if (tw_jc_need_object(&c->jc, "model.states", states) < 0 ||
+	    (params && tw_jc_need_object(&c->jc, "model.parameters", params) < 0) ||
+	    (inputs && tw_jc_need_object(&c->jc, "model.inputs", inputs) < 0) ||
+	    (vars && tw_jc_need_object(&c->jc, "model.variables", vars) < 0) ||
+	    (derivs && tw_jc_need_object(&c->jc, "model.derivatives", derivs) < 0) ||
+	    (outs && tw_jc_need_object(&c->jc, "model.outputs", outs) < 0))
 		return -1;
-	if (!members(states))
-		return fail(c, "model.states", "a model needs at least one state");
+	if (!tw_jc_members(states))
+		return tw_jc_fail(&c->jc, "model.states", "a model needs at least one state");
 	if (!derivs)
-		return fail(c, "model.derivatives", "missing");
+		return tw_jc_fail(&c->jc, "model.derivatives", "missing");
 
-	m->st = xcalloc(members(states), sizeof *m->st);
-	m->par = xcalloc(params ? members(params) : 0, sizeof *m->par);
-	m->in = xcalloc(inputs ? members(inputs) : 0, sizeof *m->in);
-	m->var = xcalloc(vars ? members(vars) : 0, sizeof *m->var);
-	m->out = xcalloc(outs ? members(outs) : 0, sizeof *m->out);
-	m->out_order = xcalloc(outs ? members(outs) : 0, sizeof *m->out_order);
+	m->st = xcalloc(tw_jc_members(states), sizeof *m->st);
+	m->par = xcalloc(params ? tw_jc_members(params) : 0, sizeof *m->par);
+	m->in = xcalloc(inputs ? tw_jc_members(inputs) : 0, sizeof *m->in);
+	m->var = xcalloc(vars ? tw_jc_members(vars) : 0, sizeof *m->var);
+	m->out = xcalloc(outs ? tw_jc_members(outs) : 0, sizeof *m->out);
+	m->out_order = xcalloc(outs ? tw_jc_members(outs) : 0, sizeof *m->out_order);
 
 	/* Names and attributes. */
-	FOREACH_MEMBER(states, key, v) {
+	TW_JC_FOREACH_MEMBER(states, key, v) {
 		struct state *s = &m->st[m->nst];
-		child(sub, "model.states", key);
+		tw_jc_child(sub, "model.states", key);
 		if (declare(c, sub, key, &s->slot) < 0)
 			return -1;
 		s->name = xstrdup(key);
@@ -497,9 +391,9 @@ static int load(const struct ctx *c, json_t *sec)
 			return -1;
 	}
 	if (params)
-		FOREACH_MEMBER(params, key, v) {
+		TW_JC_FOREACH_MEMBER(params, key, v) {
 			struct param *p = &m->par[m->npar];
-			child(sub, "model.parameters", key);
+			tw_jc_child(sub, "model.parameters", key);
 			if (declare(c, sub, key, &p->slot) < 0)
 				return -1;
 			p->name = xstrdup(key);
@@ -508,9 +402,9 @@ static int load(const struct ctx *c, json_t *sec)
 				return -1;
 		}
 	if (inputs)
-		FOREACH_MEMBER(inputs, key, v) {
+		TW_JC_FOREACH_MEMBER(inputs, key, v) {
 			struct input *in = &m->in[m->nin];
-			child(sub, "model.inputs", key);
+			tw_jc_child(sub, "model.inputs", key);
 			if (declare(c, sub, key, &in->slot) < 0)
 				return -1;
 			in->name = xstrdup(key);
@@ -519,18 +413,18 @@ static int load(const struct ctx *c, json_t *sec)
 				return -1;
 		}
 	if (vars)
-		FOREACH_MEMBER(vars, key, v) {
+		TW_JC_FOREACH_MEMBER(vars, key, v) {
 			struct formula *f = &m->var[m->nvar];
-			child(sub, "model.variables", key);
+			tw_jc_child(sub, "model.variables", key);
 			if (declare(c, sub, key, &f->slot) < 0)
 				return -1;
 			f->name = xstrdup(key);
 			m->nvar++;
 		}
 	if (outs)
-		FOREACH_MEMBER(outs, key, v) {
+		TW_JC_FOREACH_MEMBER(outs, key, v) {
 			struct formula *f = &m->out[m->nout];
-			child(sub, "model.outputs", key);
+			tw_jc_child(sub, "model.outputs", key);
 			if (declare(c, sub, key, &f->slot) < 0)
 				return -1;
 			f->name = xstrdup(key);
@@ -541,28 +435,31 @@ static int load(const struct ctx *c, json_t *sec)
 
 	/* Expressions, now that every name is known. */
 	for (i = 0; i < m->nvar; i++) {
-		child(sub, "model.variables", m->var[i].name);
+		tw_jc_child(sub, "model.variables", m->var[i].name);
 		if (compile(c, sub, json_object_get(vars, m->var[i].name), &m->var[i].x) < 0 ||
 		    no_outputs(c, sub, m->var[i].x) < 0)
 			return -1;
 	}
-	FOREACH_MEMBER(derivs, key, v) {
+	TW_JC_FOREACH_MEMBER(derivs, key, v) {
 		int s = tw_model_state_index(m, key);
-		child(sub, "model.derivatives", key);
+		tw_jc_child(sub, "model.derivatives", key);
 		if (s < 0)
-			return fail(c, sub, "not a state (each state has one derivative, "
-				    "under the state's name)");
+			return tw_jc_fail(&c->jc, sub, "not a state (each state has one "
+					  "derivative, under the state's name)");
 		if (compile(c, sub, v, &m->st[s].deriv) < 0 ||
 		    no_outputs(c, sub, m->st[s].deriv) < 0)
 			return -1;
 	}
-	for (i = 0; i < m->nst; i++)
-		if (!m->st[i].deriv)
-			return fail(c, child(sub, "model.derivatives", m->st[i].name),
-				    "missing (the state %s needs a derivative)", m->st[i].name);
+	for (i = 0; i < m->nst; i++) {
+		if (m->st[i].deriv)
+			continue;
+		tw_jc_child(sub, "model.derivatives", m->st[i].name);
+		return tw_jc_fail(&c->jc, sub, "missing (the state %s needs a derivative)",
+				  m->st[i].name);
+	}
 	for (i = 0; i < m->nout; i++) {
-		child(sub, "model.outputs", m->out[i].name);
-		if (compile(c, child(sub2, sub, "expr"),
+		tw_jc_child(sub, "model.outputs", m->out[i].name);
+		if (compile(c, tw_jc_child(sub2, sub, "expr"),
 			    json_object_get(json_object_get(outs, m->out[i].name), "expr"),
 			    &m->out[i].x) < 0)
 			return -1;
@@ -587,17 +484,14 @@ static int load(const struct ctx *c, json_t *sec)
 struct tw_model *tw_model_load(const json_t *section, const char *file, struct tw_err *e)
 {
 	struct tw_model *m = xcalloc(1, sizeof *m);
-	struct ctx c = { file, e, m };
+	struct ctx c = { { file, e }, m };
 
 	m->scope = tw_expr_scope_new();
 	m->t = tw_expr_scope_var(m->scope, "t");
 	*m->t = 0;
 	m->bad_state = -1;
 	if (!section) {
-		if (file)
-			tw_err_set(e, "%s: no model section", file);
-		else
-			tw_err_set(e, "no model section");
+		tw_jc_fail(&c.jc, "", "no model section");
 		tw_model_free(m);
 		return NULL;
 	}

@@ -4,52 +4,30 @@
 #include <string.h>
 
 #include "expr.h"
+#include "jcheck.h"
 #include "rules.h"
 #include "timestamp.h"
 
-static int keys_ok(const json_t *obj, const char *const *allowed, const char *file, const char *where,
-		   struct tw_err *e)
+/* Strings in rules and targets are never empty. */
+#define STR TW_JC_NONEMPTY
+#define STR_REQ (TW_JC_NONEMPTY | TW_JC_REQUIRED)
+
+/* Every key of obj is in allowed or is "comment"; else "unknown member",
+ * which names the key as it is. */
+static int keys_ok(const struct tw_jc *c, const char *where, const json_t *obj,
+		   const char *const *allowed)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach((json_t *)obj, key, v) {
-		bool ok = strcmp(key, "comment") == 0;
-		for (const char *const *a = allowed; *a && !ok; a++)
-			ok = strcmp(key, *a) == 0;
-		if (!ok)
-			return tw_err_set(e, "%s: %s.%s: unknown member", file, where, key);
-	}
-	return 0;
+	const char *key = tw_jc_unknown_key(obj, allowed);
+
+	return key ? tw_err_set(c->e, "%s: %s.%s: unknown member", c->file, where, key) : 0;
 }
 
-static int string_of(const json_t *obj, const char *key, bool required, const char **out,
-		     const char *file, const char *where, struct tw_err *e)
-{
-	json_t *v = json_object_get(obj, key);
-	*out = NULL;
-	if (!v)
-		return required ? tw_err_set(e, "%s: %s.%s: missing", file, where, key) : 0;
-	if (!json_is_string(v) || !json_string_length(v))
-		return tw_err_set(e, "%s: %s.%s: expected a non-empty string", file, where, key);
-	*out = json_string_value(v);
-	return 0;
-}
-
-static int number_of(const json_t *obj, const char *key, double dflt, double *out,
-		     const char *file, const char *where, struct tw_err *e)
-{
-	json_t *v = json_object_get(obj, key);
-	*out = dflt;
-	if (!v)
-		return 0;
-	if (!json_is_number(v))
-		return tw_err_set(e, "%s: %s.%s: expected a number", file, where, key);
-	*out = json_number_value(v);
-	return 0;
-}
-
-static int duration_of(const json_t *obj, const char *key, int64_t *out, const char *file,
-		       const char *where, struct tw_err *e)
+/* A duration of a rule or a command: a string tw_dur_parse reads, or a
+ * number of seconds; 0 when absent.  Unlike a sensor's (tw_jc_duration)
+ * it may be 0 (twin-description(5), Rules), and a wrong one reads
+ * "expected a duration". */
+static int duration_of(const struct tw_jc *c, const char *where, const json_t *obj,
+		       const char *key, int64_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 	struct tw_err why;
@@ -61,7 +39,7 @@ static int duration_of(const json_t *obj, const char *key, int64_t *out, const c
 		return 0;
 	}
 	if (!json_is_string(v) || tw_dur_parse(json_string_value(v), out, &why) < 0)
-		return tw_err_set(e, "%s: %s.%s: %s", file, where, key,
+		return tw_err_set(c->e, "%s: %s.%s: %s", c->file, where, key,
 				  json_is_string(v) ? why.msg : "expected a duration");
 	return 0;
 }
@@ -86,19 +64,19 @@ static int load_rule(struct tw_rule *r, const json_t *j, int i, const char *file
 	static const char *const cmd_keys[] = { "target", "set", "deadline", NULL };
 	static const char *const pid_keys[] = { "measured", "setpoint", "kp", "ki", "kd", "min", "max",
 						"target", "field", "deadline", NULL };
+	struct tw_jc c = { file, e };
 	char where[64];
-	double prio;
+	double prio = 0;
 
 	snprintf(where, sizeof where, "rules[%d]", i);
-	if (!json_is_object(j))
-		return tw_err_set(e, "%s: %s: expected an object", file, where);
-	if (keys_ok(j, keys, file, where, e) < 0 || string_of(j, "name", true, &r->name, file, where, e) < 0 ||
-	    string_of(j, "asset", false, &r->asset, file, where, e) < 0 ||
-	    duration_of(j, "for", &r->for_ns, file, where, e) < 0 ||
-	    duration_of(j, "cooldown", &r->cooldown_ns, file, where, e) < 0 ||
-	    string_of(j, "severity", false, &r->severity, file, where, e) < 0 ||
-	    number_of(j, "priority", 0, &prio, file, where, e) < 0 ||
-	    string_of(j, "alert", false, &r->alert, file, where, e) < 0)
+	if (tw_jc_need_object(&c, where, j) < 0 || keys_ok(&c, where, j, keys) < 0 ||
+	    tw_jc_string(&c, where, j, "name", STR_REQ, &r->name) < 0 ||
+	    tw_jc_string(&c, where, j, "asset", STR, &r->asset) < 0 ||
+	    duration_of(&c, where, j, "for", &r->for_ns) < 0 ||
+	    duration_of(&c, where, j, "cooldown", &r->cooldown_ns) < 0 ||
+	    tw_jc_string(&c, where, j, "severity", STR, &r->severity) < 0 ||
+	    tw_jc_number(&c, where, j, "priority", 0, &prio) < 0 ||
+	    tw_jc_string(&c, where, j, "alert", STR, &r->alert) < 0)
 		return -1;
 	snprintf(where, sizeof where, "rules.%s", r->name);
 	r->asset = r->asset ? r->asset : "*";
@@ -116,23 +94,27 @@ static int load_rule(struct tw_rule *r, const json_t *j, int i, const char *file
 		if (json_object_get(j, "when") || json_object_get(j, "command") || json_object_get(j, "alert"))
 			return tw_err_set(e, "%s: %s: a pid rule has no when, alert or command", file, where);
 		r->pid = true;
-		if (!json_is_object(pid) || keys_ok(pid, pid_keys, file, pw, e) < 0 ||
-		    string_of(pid, "measured", true, &r->measured, file, pw, e) < 0 ||
-		    string_of(pid, "setpoint", true, &r->setpoint, file, pw, e) < 0 ||
-		    string_of(pid, "target", true, &r->target, file, pw, e) < 0 ||
-		    string_of(pid, "field", true, &r->field, file, pw, e) < 0 ||
-		    number_of(pid, "kp", 0, &r->kp, file, pw, e) < 0 || number_of(pid, "ki", 0, &r->ki, file, pw, e) < 0 ||
-		    number_of(pid, "kd", 0, &r->kd, file, pw, e) < 0 ||
-		    number_of(pid, "min", -INFINITY, &r->out_min, file, pw, e) < 0 ||
-		    number_of(pid, "max", INFINITY, &r->out_max, file, pw, e) < 0 ||
-		    duration_of(pid, "deadline", &r->deadline_ns, file, pw, e) < 0)
-			return e->msg[0] ? -1 : tw_err_set(e, "%s: %s: expected an object", file, pw);
+		r->kp = r->ki = r->kd = 0;
+		r->out_min = -INFINITY;
+		r->out_max = INFINITY;
+		if (tw_jc_need_object(&c, pw, pid) < 0 || keys_ok(&c, pw, pid, pid_keys) < 0 ||
+		    tw_jc_string(&c, pw, pid, "measured", STR_REQ, &r->measured) < 0 ||
+		    tw_jc_string(&c, pw, pid, "setpoint", STR_REQ, &r->setpoint) < 0 ||
+		    tw_jc_string(&c, pw, pid, "target", STR_REQ, &r->target) < 0 ||
+		    tw_jc_string(&c, pw, pid, "field", STR_REQ, &r->field) < 0 ||
+		    tw_jc_number(&c, pw, pid, "kp", 0, &r->kp) < 0 ||
+		    tw_jc_number(&c, pw, pid, "ki", 0, &r->ki) < 0 ||
+		    tw_jc_number(&c, pw, pid, "kd", 0, &r->kd) < 0 ||
+		    tw_jc_number(&c, pw, pid, "min", 0, &r->out_min) < 0 ||
+		    tw_jc_number(&c, pw, pid, "max", 0, &r->out_max) < 0 ||
+		    duration_of(&c, pw, pid, "deadline", &r->deadline_ns) < 0)
+			return -1;
 		if (r->out_min >= r->out_max)
 			return tw_err_set(e, "%s: %s: min must be below max", file, pw);
 		return expr_ok(r->setpoint, file, pw, "setpoint", e);
 	}
-	if (string_of(j, "when", true, &r->when, file, where, e) < 0 ||
-	    string_of(j, "clear", false, &r->clear, file, where, e) < 0 ||
+	if (tw_jc_string(&c, where, j, "when", STR_REQ, &r->when) < 0 ||
+	    tw_jc_string(&c, where, j, "clear", STR, &r->clear) < 0 ||
 	    expr_ok(r->when, file, where, "when", e) < 0 ||
 	    (r->clear && expr_ok(r->clear, file, where, "clear", e) < 0))
 		return -1;
@@ -143,10 +125,10 @@ static int load_rule(struct tw_rule *r, const json_t *j, int i, const char *file
 		char cw[96];
 		snprintf(cw, sizeof cw, "%s.command", where);
 		json_t *set = json_object_get(cmd, "set");
-		if (!json_is_object(cmd) || keys_ok(cmd, cmd_keys, file, cw, e) < 0 ||
-		    string_of(cmd, "target", true, &r->target, file, cw, e) < 0 ||
-		    duration_of(cmd, "deadline", &r->deadline_ns, file, cw, e) < 0)
-			return e->msg[0] ? -1 : tw_err_set(e, "%s: %s: expected an object", file, cw);
+		if (tw_jc_need_object(&c, cw, cmd) < 0 || keys_ok(&c, cw, cmd, cmd_keys) < 0 ||
+		    tw_jc_string(&c, cw, cmd, "target", STR_REQ, &r->target) < 0 ||
+		    duration_of(&c, cw, cmd, "deadline", &r->deadline_ns) < 0)
+			return -1;
 		if (!json_is_object(set) || json_object_size(set) == 0)
 			return tw_err_set(e, "%s: %s.set: expected an object of field: expression", file, cw);
 		r->set = calloc(json_object_size(set), sizeof *r->set);
@@ -172,15 +154,16 @@ static int load_target(struct tw_target *t, const char *name, const json_t *j, c
 {
 	static const char *const keys[] = { "fields", "interlocks", "violation", NULL };
 	static const char *const field_keys[] = { "min", "max", "rate", "reported", "tolerance", NULL };
+	struct tw_jc c = { file, e };
 	char where[96];
-	const char *violation;
+	const char *violation = NULL;
 
 	snprintf(where, sizeof where, "targets.%s", name);
 	t->name = name;
 	json_t *fields = json_object_get(j, "fields"), *locks = json_object_get(j, "interlocks");
-	if (!json_is_object(j) || keys_ok(j, keys, file, where, e) < 0 ||
-	    string_of(j, "violation", false, &violation, file, where, e) < 0)
-		return e->msg[0] ? -1 : tw_err_set(e, "%s: %s: expected an object", file, where);
+	if (tw_jc_need_object(&c, where, j) < 0 || keys_ok(&c, where, j, keys) < 0 ||
+	    tw_jc_string(&c, where, j, "violation", STR, &violation) < 0)
+		return -1;
 	if (violation && strcmp(violation, "clamp") && strcmp(violation, "refuse"))
 		return tw_err_set(e, "%s: %s.violation: '%s' is not clamp or refuse", file, where, violation);
 	t->refuse = violation && strcmp(violation, "refuse") == 0;
@@ -196,13 +179,15 @@ static int load_target(struct tw_target *t, const char *name, const json_t *j, c
 		struct tw_target_field *f = &t->fields[t->nfields++];
 		snprintf(fw, sizeof fw, "%s.fields.%s", where, key);
 		f->name = key;
-		if (!json_is_object(v) || keys_ok(v, field_keys, file, fw, e) < 0 ||
-		    number_of(v, "min", NAN, &f->min, file, fw, e) < 0 ||
-		    number_of(v, "max", NAN, &f->max, file, fw, e) < 0 ||
-		    number_of(v, "rate", NAN, &f->rate, file, fw, e) < 0 ||
-		    number_of(v, "tolerance", 0, &f->tolerance, file, fw, e) < 0 ||
-		    string_of(v, "reported", false, &f->reported, file, fw, e) < 0)
-			return e->msg[0] ? -1 : tw_err_set(e, "%s: %s: expected an object", file, fw);
+		f->min = f->max = f->rate = NAN;
+		f->tolerance = 0;
+		if (tw_jc_need_object(&c, fw, v) < 0 || keys_ok(&c, fw, v, field_keys) < 0 ||
+		    tw_jc_number(&c, fw, v, "min", 0, &f->min) < 0 ||
+		    tw_jc_number(&c, fw, v, "max", 0, &f->max) < 0 ||
+		    tw_jc_number(&c, fw, v, "rate", 0, &f->rate) < 0 ||
+		    tw_jc_number(&c, fw, v, "tolerance", 0, &f->tolerance) < 0 ||
+		    tw_jc_string(&c, fw, v, "reported", STR, &f->reported) < 0)
+			return -1;
 		if (!isnan(f->min) && !isnan(f->max) && f->min > f->max)
 			return tw_err_set(e, "%s: %s: min is above max", file, fw);
 		if ((!isnan(f->rate) && f->rate <= 0) || f->tolerance < 0)
