@@ -306,7 +306,7 @@ void ing_commit(struct tw_ingest *g)
 
 void ing_skip(struct tw_ingest *g)
 {
-	g->st.skipped++;
+	g->st.skipped += g->lineno - g->src_line + 1;   /* every line of the record */
 }
 
 void ing_pass(struct tw_ingest *g)

@@ -291,6 +291,9 @@ static int csv_line(struct tw_ingest *g, struct tw_err *e)
 			ing_skip(g);
 			return 0;
 		}
+		if (!c->header_seen && memchr(s, '\r', n))
+			return tw_err_set(e, "%s:%lld: the lines end in CR alone (classic Mac OS):"
+					  " convert them first, e.g. with tr '\\r' '\\n'", g->file, g->lineno);
 		if (!c->header_seen && !c->delim)
 			c->delim = detect_delimiter(s, n);
 		if (!c->parser_ok && parser_start(c, e) < 0)
@@ -300,8 +303,11 @@ static int csv_line(struct tw_ingest *g, struct tw_err *e)
 		c->first_line = g->lineno;
 	}
 	c->row_done = false;
+	/* The line's own end goes to libcsv too: inside quotes a CRLF is
+	 * part of the value, as written. */
+	const char *end = *g->eol ? g->eol : "\n";
 	if (csv_parse(&c->p, s, n, on_field, on_row, c) != n ||
-	    csv_parse(&c->p, "\n", 1, on_field, on_row, c) != 1) {
+	    csv_parse(&c->p, end, strlen(end), on_field, on_row, c) != strlen(end)) {
 		const char *why = csv_strerror(csv_error(&c->p));
 		int stop;
 		if (parser_start(c, e) < 0)
@@ -343,12 +349,12 @@ static int csv_line(struct tw_ingest *g, struct tw_err *e)
 		tlen = c->raw.len;
 		c->pending = false;
 	}
+	g->src_line = c->first_line;
 	if (!c->header_seen) {
 		c->header_seen = true;
 		ing_skip(g);
 		return header(g, c, e);
 	}
-	g->src_line = c->first_line;
 	return record(g, c, text, tlen, c->first_line);
 }
 

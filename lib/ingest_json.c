@@ -90,6 +90,11 @@ int ing_json_object(struct tw_ingest *g, const struct tw_rec *r, int obj,
 		tw_buf_grow(&name, r->tok[k].end - r->tok[k].start + 1);
 		klen = tw_rec_str(r, k, name.p + name.len);
 		name.len += klen;
+		if (klen == 0) {
+			rc = tw_err_set(e, "an empty member name%s%.*s", plen ? " in " : "",
+					(int)(plen > 60 ? 60 : plen), plen ? prefix : "");
+			break;
+		}
 		if (tw_rec_type(r, val) == TW_J_OBJECT)
 			rc = ing_json_object(g, r, val, name.p, name.len, -1, e);
 		else if (tw_rec_type(r, val) == TW_J_ARRAY)
@@ -142,7 +147,14 @@ static int nd_line(struct tw_ingest *g, struct tw_err *fatal)
 	if (tw_rec_parse(r, g->line, g->len, &e) < 0)
 		return ing_reject(g, "%s", e.msg);
 	if (r->kind >= 0 && !tw_rec_streq(r, r->kind, "state") && !tw_rec_streq(r, r->kind, "reading")) {
-		ing_pass(g);       /* residuals, scores, commands ...: not readings */
+		/* Residuals, scores, commands ...: not readings, but in the
+		 * window of event time like them. */
+		int64_t pts;
+		if (r->ts >= 0 && ing_json_time(g, r, r->ts, &pts, &e) == 0 &&
+		    ((g->o.has_since && pts < g->o.since) || (g->o.has_until && pts >= g->o.until)))
+			ing_skip(g);
+		else
+			ing_pass(g);
 		return 0;
 	}
 

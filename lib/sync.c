@@ -101,6 +101,19 @@ struct tw_sync {
 
 #define MIN_TS INT64_MIN
 
+/* a - b, saturated: time stamps near the ends of the int64 range must
+ * not wrap around (1677 minus a lateness, 2262 minus 1677). */
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(a, b, &r))
+		return b > 0 ? INT64_MIN : INT64_MAX;
+	return r;
+}
+
+/* The watermark of an asset: its newest reading minus the lateness. */
+#define WATERMARK(s, a) sat_sub((a)->max_seen, (s)->o.lateness)
+
 void tw_sync_opts_init(struct tw_sync_opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -473,21 +486,25 @@ static void grid_upto(struct tw_sync *s, struct sy_asset *a, int64_t limit, bool
 {
 	if (!a->grid_started)
 		return;
-	while (a->next_instant < limit || (inclusive && a->next_instant == limit)) {
+	/* INT64_MAX marks a grid that has run past the last time stamp
+	 * there is (2262-04-11). */
+	while (a->next_instant != INT64_MAX &&
+	       (a->next_instant < limit || (inclusive && a->next_instant == limit))) {
 		emit_state(s, a, a->next_instant, cand);
 		if (a->next_instant > INT64_MAX - s->o.every)
-			break;
-		a->next_instant += s->o.every;
+			a->next_instant = INT64_MAX;
+		else
+			a->next_instant += s->o.every;
 	}
 }
 
 /* The first grid instant at or after t: a multiple of --every. */
 static int64_t grid_ceil(int64_t t, int64_t every)
 {
-	int64_t q = t / every, r = t % every;
+	int64_t q = t / every, r = t % every, at;
 	if (r > 0)
 		q++;
-	return q * every;
+	return __builtin_mul_overflow(q, every, &at) ? INT64_MAX : at;
 }
 
 static bool changed(const struct sy_sensor *x)
@@ -585,7 +602,7 @@ static void release(struct tw_sync *s, struct sy_asset *a, struct sy_reading *r)
 /* Releases every buffered reading the watermark has passed. */
 static void advance(struct tw_sync *s, struct sy_asset *a)
 {
-	int64_t w = a->max_seen - s->o.lateness;
+	int64_t w = WATERMARK(s, a);
 	while (a->nheap > 0 && a->heap[0].ts <= w) {
 		struct sy_reading r = heap_pop(a);
 		release(s, a, &r);
@@ -755,12 +772,12 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 	char when[64];
 	/* Late: behind the watermark, or behind what was applied already
 	 * (after --final, everything up to the newest reading). */
-	int64_t floor = a->max_seen - s->o.lateness;
+	int64_t floor = WATERMARK(s, a);
 	if (a->released > floor)
 		floor = a->released;
 	if (a->started && ts < floor) {
 		s->st.late++;
-		dur_text(floor - ts, when, sizeof when);
+		dur_text(sat_sub(floor, ts), when, sizeof when);
 		switch (s->o.late) {
 		case TW_LATE_DROP:
 			return 0;
@@ -771,11 +788,11 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 			return reject(s, "late: %s behind the watermark of %s", when, a->name);
 		}
 	}
-	if (a->started && s->o.max_future && ts - (a->max_seen - s->o.lateness) > s->o.max_future) {
+	if (a->started && s->o.max_future && sat_sub(ts, WATERMARK(s, a)) > s->o.max_future) {
 		/* It would drag the watermark along and make every reading
 		 * after it late: hold it apart instead. */
 		s->st.quarantined++;
-		dur_text(ts - (a->max_seen - s->o.lateness), when, sizeof when);
+		dur_text(sat_sub(ts, WATERMARK(s, a)), when, sizeof when);
 		return reject(s, "quarantined: %s ahead of the watermark of %s", when, a->name);
 	}
 

@@ -118,50 +118,62 @@ static bool secs_to_ns(int64_t secs, int64_t frac, int64_t *ns)
 }
 
 /* mktime of a local time; false when it cannot be represented. */
-static bool local_mktime(int64_t y, int mo, int d, int h, int mi, int s, int64_t *t)
+/* The zone's offset (local minus UTC, seconds) at UTC time t. */
+static bool offset_at(int64_t t, int64_t *off)
 {
-	struct tm tm = { 0 };
-
-	tm.tm_year = (int)(y - 1900);
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	tm.tm_isdst = -1;
-	tm.tm_wday = -1;  /* untouched on failure: -1 is also a valid time */
-	time_t r = mktime(&tm);
-	if (r == (time_t)-1 && tm.tm_wday == -1)
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!localtime_r(&tt, &tm))
 		return false;
-	*t = (int64_t)r;
+	*off = tm.tm_gmtoff;
 	return true;
 }
 
-/* Seconds since the epoch of a naive local time in the zone set.
- *
- * A nonexistent time (in a spring-forward gap) is what mktime with
- * tm_isdst = -1 makes of it; glibc reads it with the offset in force
- * before the gap, so 02:30 on a day Europe/Rome jumps from 02:00 to
- * 03:00 is 01:30Z (shown as 03:30 local).  An ambiguous time (the hour
- * repeated in autumn) is mktime's choice too: glibc takes standard
- * time, the second of the two.  The cache stores mktime's own answers,
- * so it never changes which one. */
+/* Seconds since the epoch of naive local time `local` (seconds, as if
+ * it were UTC) in the zone set, by the same rule whatever came before:
+ * with the offsets a day before and a day after, each candidate UTC
+ * time is kept when the zone really has that offset then.  A time that
+ * occurs twice (the hour repeated in autumn) is the second of the two,
+ * in standard time; a time that does not occur (a spring-forward gap,
+ * a skipped day) is read with the offset in force before it, so 02:30
+ * on the day Europe/Rome jumps from 02:00 to 03:00 is 01:30Z. */
+static bool local_exact(int64_t local, int64_t *secs)
+{
+	int64_t before, after, at_a, at_b;
+
+	if (!offset_at(local - SECS_PER_DAY, &before) || !offset_at(local + SECS_PER_DAY, &after))
+		return false;
+	int64_t a = local - before, b = local - after;
+	bool ok_a = offset_at(a, &at_a) && at_a == before;
+	bool ok_b = offset_at(b, &at_b) && at_b == after;
+	if (ok_a && ok_b)
+		*secs = a > b ? a : b;
+	else if (ok_b)
+		*secs = b;
+	else
+		*secs = a;     /* valid, or a gap: the offset before it */
+	return true;
+}
+
+/* Seconds since the epoch of a naive local time in the zone set.  An
+ * hour with no transition in it is cached (its offset), so consecutive
+ * stamps cost one conversion an hour. */
 static bool local_to_secs(int64_t y, int mo, int d, int h, int mi, int s,
 			  int64_t days, int64_t *secs)
 {
 	int64_t local = days * SECS_PER_DAY + h * 3600 + mi * 60 + s;
-	int64_t t0, t1;
+	int64_t hour = days * SECS_PER_DAY + h * 3600, t0, t1;
 
+	(void)y, (void)mo, (void)d;
 	if (tz_cache.valid && tz_cache.days == days && tz_cache.hour == h) {
 		*secs = local - tz_cache.off;
 		return true;
 	}
-	if (!local_mktime(y, mo, d, h, 0, 0, &t0) || !local_mktime(y, mo, d, h, 59, 59, &t1))
+	if (!local_exact(hour, &t0) || !local_exact(hour + 3599, &t1))
 		return false;
-	int64_t off0 = days * SECS_PER_DAY + h * 3600 - t0;
-	int64_t off1 = days * SECS_PER_DAY + h * 3600 + 3599 - t1;
+	int64_t off0 = hour - t0, off1 = hour + 3599 - t1;
 	if (off0 != off1)  /* a transition inside this hour: no shortcut */
-		return local_mktime(y, mo, d, h, mi, s, secs);
+		return local_exact(local, secs);
 	tz_cache.valid = true;
 	tz_cache.days = days;
 	tz_cache.hour = h;

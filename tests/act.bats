@@ -202,3 +202,21 @@ cleared"
 	assert_output --partial '"decision":"clamped","why":"position = 0.6'
 	assert_output --partial ' above its maximum 0.5"'
 }
+
+@test "the envelope holds for two commands at one instant and from the machine's report" {
+	cat >two.json <<'JSON'
+{"rules":[{"name":"a","when":"x > 0","command":{"target":"v","set":{"p":"0"}}},
+          {"name":"b","when":"x > 1","command":{"target":"v","set":{"p":"1"}}}],
+ "targets":{"v":{"fields":{"p":{"min":0,"max":1,"rate":0.01}}}}}
+JSON
+	echo '{"ts":"2024-01-01T00:00:00Z","asset":"m","kind":"state","values":{"x":2}}' >in
+	run bash -c "twin-act --rules=two.json in | jq -c 'select(.kind == \"command\") | [.rule, .set.p, .decision]'"
+	assert_output '["a",0,"sent"]
+["b",0,"clamped"]'
+	cat >pid.json <<'JSON'
+{"rules":[{"name":"l","pid":{"measured":"y","setpoint":"10","kp":0.01,"ki":1,"min":0,"max":1,"target":"pump","field":"c"}}]}
+JSON
+	for s in 0 1 2 3 4 5; do printf '{"ts":"2024-01-01T00:00:0%dZ","asset":"m","kind":"state","values":{"y":0}}\n' "$s"; done >y
+	run bash -c "twin-act --rules=pid.json y | jq -c 'select(.kind == \"command\") | .set.c' | tail -n 1"
+	assert_output 1
+}

@@ -571,3 +571,40 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_equal "${#lines[@]}" $(( (1146 - 1) * 10 ))
 	assert_equal "$stderr" "twin-ingest: 1146 lines: 1145 accepted (11450 readings), 0 rejected, 1 skipped"
 }
+
+@test "time: a repeated local hour is read the same way whatever came before" {
+	printf 'ts,v\n2024-11-03 01:30:00,1\n' >a.csv
+	printf 'ts,v\n2024-12-01 00:00:00,0\n2024-11-03 01:30:00,1\n' >b.csv
+	run --separate-stderr twin-ingest -a x --tz=America/New_York a.csv
+	assert_output '{"ts":"2024-11-03T06:30:00Z","asset":"x","sensor":"v","value":1}'
+	run --separate-stderr twin-ingest -a x --tz=America/New_York b.csv
+	assert_line --index 1 '{"ts":"2024-11-03T06:30:00Z","asset":"x","sensor":"v","value":1}'
+	# a time that does not occur takes the offset before it
+	printf 'ts,v\n2024-03-31 02:30:00,1\n' >gap.csv
+	run --separate-stderr twin-ingest -a x --tz=Europe/Rome gap.csv
+	assert_output '{"ts":"2024-03-31T01:30:00Z","asset":"x","sensor":"v","value":1}'
+}
+
+@test "csv: CR-only line ends are a clear error; CRLF inside quotes is kept" {
+	printf 'ts,a\r2024-03-01T00:00:00Z,1\r' >cr.csv
+	run --separate-stderr twin-ingest cr.csv
+	assert_failure 2
+	assert_regex "$stderr" "^twin-ingest: cr\.csv:1: the lines end in CR alone"
+	printf 'ts,v\r\n2024-03-01T00:00:00Z,"a\r\nb"\r\n' >q.csv
+	run --separate-stderr twin-ingest q.csv
+	assert_output '{"ts":"2024-03-01T00:00:00Z","asset":"q","sensor":"v","value":"a\r\nb"}'
+}
+
+@test "skipped records count every line; the window applies to records passed through" {
+	printf 'ts,v\n2024-03-01T00:00:00Z,1\n2024-03-01T00:00:01Z,"a\nb"\n2024-03-01T00:00:02Z,3\n' >w.csv
+	run --separate-stderr twin-ingest --until=2024-03-01 --stats w.csv
+	assert_equal "$stderr" "twin-ingest: 5 lines: 0 accepted (0 readings), 0 rejected, 5 skipped"
+	echo '{"ts":"2024-03-01T00:00:00Z","asset":"p","kind":"score","score":1}' >s.ndjson
+	run --separate-stderr twin-ingest --since=2024-03-02 s.ndjson
+	assert_success
+	assert_output ""
+	echo '{"ts":"2024-03-01T00:00:00Z","asset":"p","values":{"":1}}' >e.ndjson
+	run --separate-stderr twin-ingest e.ndjson
+	assert_failure 1
+	assert_equal "$stderr" "twin-ingest: e.ndjson:1: an empty member name"
+}

@@ -396,3 +396,14 @@ JSON
 	run --separate-stderr twin-sync --twin=twin.json --out-of-range=reject in
 	assert_equal "${stderr_lines[0]}" "twin-sync: in:1: t = 11 is outside its valid range at most 10"
 }
+
+@test "time stamps at the ends of the range neither wrap nor repeat grid instants" {
+	printf '{"ts":"2262-04-11T23:00:00Z","asset":"a","sensor":"t","value":1}\n{"ts":"2262-04-11T23:47:16.854775807Z","asset":"a","sensor":"t","value":2}\n' >end
+	run --separate-stderr twin-sync --every=1h end
+	assert_success
+	assert_output '{"ts":"2262-04-11T23:00:00Z","asset":"a","kind":"state","values":{"t":1}}'
+	printf '{"ts":"1677-09-21T00:12:43.145224192Z","asset":"a","sensor":"t","value":1}\n{"ts":"2262-04-11T23:47:16.854775807Z","asset":"a","sensor":"t","value":2}\n' >span
+	run --separate-stderr twin-sync --max-future=1s --lateness=100000d span
+	assert_failure 1
+	assert_regex "$stderr" "quarantined"
+}
