@@ -559,9 +559,9 @@ static int fire(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int64_t
 		return -1;
 	if (!c->r->target)
 		return 0;
-	const char *fields[64];
-	double values[64];
-	int n = c->r->nset < 64 ? c->r->nset : 64;
+	const char *fields[TW_RULE_MAX_SET];
+	double values[TW_RULE_MAX_SET];
+	int n = c->r->nset;
 	for (int i = 0; i < n; i++) {
 		fields[i] = c->r->set[i].field;
 		values[i] = tw_expr_eval(c->set[i]);

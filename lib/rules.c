@@ -35,6 +35,8 @@ static int duration_of(const struct tw_jc *c, const char *where, const json_t *o
 	if (!v)
 		return 0;
 	if (json_is_number(v) && json_number_value(v) >= 0) {
+		if (json_number_value(v) * 1e9 >= 9.2e18)
+			return tw_err_set(c->e, "%s: %s.%s: duration out of range", c->file, where, key);
 		*out = (int64_t)llround(json_number_value(v) * 1e9);
 		return 0;
 	}
@@ -131,6 +133,8 @@ static int load_rule(struct tw_rule *r, const json_t *j, int i, const char *file
 			return -1;
 		if (!json_is_object(set) || json_object_size(set) == 0)
 			return tw_err_set(e, "%s: %s.set: expected an object of field: expression", file, cw);
+		if (json_object_size(set) > TW_RULE_MAX_SET)
+			return tw_err_set(e, "%s: %s.set: at most %d fields", file, cw, TW_RULE_MAX_SET);
 		r->set = calloc(json_object_size(set), sizeof *r->set);
 		if (!r->set)
 			abort();
@@ -242,7 +246,9 @@ int tw_rules_load(struct tw_rules *r, const json_t *rules, const json_t *targets
 		if (load_target(&r->targets[r->ntargets++], key, v, file, e) < 0)
 			return -1;
 	/* Commands may go to the targets listed, when there is a list. */
-	for (int k = 0; k < r->nrules && r->ntargets; k++) {
+	/* Commands may go only to the targets listed, when there is a list
+	 * (even an empty one). */
+	for (int k = 0; k < r->nrules && targets; k++) {
 		const struct tw_rule *x = &r->rules[k];
 		const struct tw_target *t = x->target ? tw_rules_target(r, x->target) : NULL;
 		if (x->target && !t)

@@ -31,6 +31,9 @@
 
 struct tw_rule_set { const char *field, *expr; };
 
+/* The most fields one command may set. */
+#define TW_RULE_MAX_SET 64
+
 struct tw_rule {
 	const char *name, *asset;       /* asset: a glob pattern, "*" when absent */
 	const char *when, *clear;       /* clear NULL: when no longer holds */

@@ -586,7 +586,9 @@ static void record_sample(struct sm_inst *x, int64_t ts, const struct tw_rec *r,
 		x->t0 = ts;
 	}
 	double t = (double)(ts - x->t0) / 1e9;
-	if (x->fn > 0 && t <= x->ft[x->fn - 1]) {
+	if (x->fn > 0 && t < x->ft[x->fn - 1])
+		return;                 /* late: the fit's series goes forward in time */
+	if (x->fn > 0 && t == x->ft[x->fn - 1]) {
 		/* No time has passed: as in shadow mode, the newer values
 		 * stand for that instant. */
 		for (int i = 0; i < ni; i++) {

@@ -220,3 +220,14 @@ JSON
 	run bash -c "twin-act --rules=pid.json y | jq -c 'select(.kind == \"command\") | .set.c' | tail -n 1"
 	assert_output 1
 }
+
+@test "an empty targets list allows no command; huge durations and too many fields are errors" {
+	echo '{"rules":[{"name":"r","when":"x>1","command":{"target":"valve","set":{"p":"1e9"}}}],"targets":{}}' >empty.json
+	run --separate-stderr twin-act --rules=empty.json /dev/null
+	assert_failure 2
+	assert_equal "$stderr" "twin-act: empty.json: rules.r: no target 'valve' in targets"
+	echo '{"rules":[{"name":"r","when":"x>1","for":1e300,"alert":"a"}]}' >huge.json
+	run --separate-stderr twin-act --rules=huge.json /dev/null
+	assert_failure 2
+	assert_equal "$stderr" "twin-act: huge.json: rules[0].for: duration out of range"
+}

@@ -245,3 +245,12 @@ export -f temps
 		assert_failure 2
 	done
 }
+
+@test "calibration skips a late state instead of taking it for the newest" {
+	twin-sim --twin=thermal --set=R=0.06 --duration=30m --every=10s --states >s
+	head -n 100 s >a
+	sed -n 50p s | sed 's/"temp_c":[0-9.]*/"temp_c":500/' >>a
+	run --separate-stderr twin-sim --twin=thermal --fit=R a
+	assert_success
+	assert_equal "$(echo "$output" | jq '.parameters.R.value * 100 | round')" 6
+}
