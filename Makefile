@@ -89,6 +89,11 @@ check-sanitize:
 demo: deps all
 	@tests/demo.sh $(abspath $(OUT))
 
+# Evaluation on the public benchmark sets in ../shared/data (skipped when
+# absent): the NAB scorer checks itself, then scores the detectors.
+eval: deps all
+	@tests/eval/run.sh
+
 bench: deps all $(BENCH_BIN)
 	@TWIN_BIN=$(abspath $(OUT)) BENCH_DIR=$(abspath $(O)/bench) tests/bench/run.sh
 
@@ -122,4 +127,4 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all deps check check-sanitize demo bench install uninstall clean
+.PHONY: all deps check check-sanitize demo eval bench install uninstall clean
