@@ -33,8 +33,14 @@ struct sy_reading {
 	bool is_num, bad;
 };
 
+struct sy_times {
+	int64_t *ts;
+	int head, n, cap;
+};
+
 struct sy_sensor {
 	char *name;
+	struct sy_times buffered;   /* event times of its readings in the heap */
 	struct tw_buf key;       /* "name": */
 	int64_t stale_ns;
 	double deadband, min, max;
@@ -68,7 +74,6 @@ struct sy_asset {
 	struct tw_strmap index;  /* sensor name -> index + 1 */
 	struct sy_reading *heap;
 	int nheap, capheap;
-	struct tw_strmap buffered;   /* (sensor, ts) -> how many in the heap */
 	bool started;
 	int64_t max_seen;
 	int64_t released;        /* event time of the last reading applied */
@@ -143,22 +148,54 @@ static bool before(const struct sy_reading *a, const struct sy_reading *b)
 	return a->ts < b->ts || (a->ts == b->ts && a->seq < b->seq);
 }
 
-/* The key of a reading in asset->buffered. */
-struct slot_key { int32_t sensor; int64_t ts; } __attribute__((packed));
-
-static void count_buffered(struct sy_asset *a, int sensor, int64_t ts, int delta)
+/* Each sensor keeps the event times of its readings in the heap, sorted
+ * (struct sy_times): readings come mostly in order, so adding one is an
+ * append, and the heap gives them back in order, so removing one takes
+ * the first.  A duplicate is then looked for only among readings of its
+ * sensor at its time, whatever the lateness. */
+static void times_add(struct sy_times *b, int64_t ts)
 {
-	struct slot_key k = { sensor, ts };
-	intptr_t n = (intptr_t)tw_strmap_get(&a->buffered, (const char *)&k, sizeof k) + delta;
-	if (n > 0)
-		tw_strmap_put(&a->buffered, (const char *)&k, sizeof k, (void *)n);
-	else
-		tw_strmap_del(&a->buffered, (const char *)&k, sizeof k);
+	if (b->head > 0 && b->head + b->n == b->cap) {
+		memmove(b->ts, b->ts + b->head, (size_t)b->n * sizeof *b->ts);
+		b->head = 0;
+	}
+	if (b->head + b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->ts = xrealloc(b->ts, (size_t)b->cap * sizeof *b->ts);
+	}
+	int64_t *t = b->ts + b->head;
+	int i = b->n++;
+	while (i > 0 && t[i - 1] > ts) {
+		t[i] = t[i - 1];
+		i--;
+	}
+	t[i] = ts;
+}
+
+static void times_remove_first(struct sy_times *b)
+{
+	b->head++;
+	if (--b->n == 0)
+		b->head = 0;
+}
+
+static bool times_has(const struct sy_times *b, int64_t ts)
+{
+	const int64_t *t = b->ts + b->head;
+	int lo = 0, hi = b->n;
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+		if (t[mid] < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->n && t[lo] == ts;
 }
 
 static void heap_push(struct sy_asset *a, struct sy_reading r)
 {
-	count_buffered(a, r.sensor, r.ts, +1);
+	times_add(&a->sensors[r.sensor].buffered, r.ts);
 	if (a->nheap == a->capheap) {
 		a->capheap = a->capheap ? a->capheap * 2 : 16;
 		a->heap = xrealloc(a->heap, (size_t)a->capheap * sizeof *a->heap);
@@ -188,7 +225,7 @@ static struct sy_reading heap_pop(struct sy_asset *a)
 	}
 	if (a->nheap > 0)
 		a->heap[i] = last;
-	count_buffered(a, top.sensor, top.ts, -1);
+	times_remove_first(&a->sensors[top.sensor].buffered);
 	return top;
 }
 
@@ -296,6 +333,7 @@ static void asset_free(struct sy_asset *a)
 		tw_buf_release(&x->key);
 		tw_buf_release(&x->raw);
 		tw_buf_release(&x->emitted_raw);
+		free(x->buffered.ts);
 	}
 	for (int i = 0; i < a->nheap; i++)
 		free(a->heap[i].line);
@@ -309,7 +347,6 @@ static void asset_free(struct sy_asset *a)
 	free(a->sensors);
 	free(a->heap);
 	tw_strmap_release(&a->index, NULL);
-	tw_strmap_release(&a->buffered, NULL);
 	tw_buf_release(&a->head);
 	free(a->name);
 	free(a);
@@ -701,8 +738,7 @@ static bool duplicate(const struct sy_asset *a, int k, int64_t ts, const char *v
 		return true;
 	/* Only when the buffer holds a reading of this sensor at this time
 	 * is it worth a look: the scan is then rare, whatever the lateness. */
-	struct slot_key key = { k, ts };
-	if (!tw_strmap_get(&a->buffered, (const char *)&key, sizeof key))
+	if (!times_has(&x->buffered, ts))
 		return false;
 	for (int i = 0; i < a->nheap; i++) {
 		const struct sy_reading *r = &a->heap[i];
