@@ -17,6 +17,7 @@
 #include "in.h"
 #include "num.h"
 #include "resume.h"
+#include "run.h"
 #include "runcmd.h"
 #include "timestamp.h"
 #include "twin.h"
@@ -128,6 +129,22 @@ static int do_exec(void *ctx, const char *record, size_t len, struct tw_err *e)
 	int rc = tw_runcmd(&g->run, line, len + 1, &r, e);
 	free(line);
 	return rc;
+}
+
+/* The read loop's callback (run.h). */
+struct act_ctx {
+	struct tw_act *act;
+	struct tw_diag *diag;
+};
+
+static int act_line(void *arg, const char *file, long long lineno, const char *line, size_t len,
+		    const char *eol, bool too_long, struct tw_err *e)
+{
+	struct act_ctx *c = arg;
+	if (too_long)
+		return tw_diag_reject(c->diag, file, lineno, line, len, "", "line longer than %zu bytes",
+				      (size_t)TW_IN_MAX_LINE);
+	return tw_act_line(c->act, file, lineno, line, len, eol, e);
 }
 
 static int verify(const char *path)
@@ -251,51 +268,14 @@ int main(int argc, char **argv)
 	}
 
 	char *stdin_only[] = { "-", NULL };
-	char **files = optind < argc ? argv + optind : stdin_only;
-	bool stop = false;
-	for (char **f = files; *f && !stop && status == TW_EXIT_OK; f++) {
-		struct tw_in *in = tw_in_open(*f, &e);
-		if (!in)
-			goto fatal;
-		tw_in_on_idle(in, tw_out_flush_hook, &out);
-		tw_in_stop_on(in, &got_signal);
-		char *line;
-		size_t len;
-		enum tw_in_status s;
-		while ((s = tw_in_getline(in, &line, &len, &e)) != TW_IN_EOF && s != TW_IN_STOPPED) {
-			int rc;
-			if (s == TW_IN_ERROR) {
-				tw_in_close(in);
-				goto fatal;
-			}
-			if (state) {
-				int skip = tw_resume_line(&res, line, len, &e);
-				if (skip < 0) {
-					tw_diag_say(&diag, "%s:%lld: %s", tw_in_name(in), tw_in_lineno(in), e.msg);
-					status = TW_EXIT_FATAL;
-					break;
-				}
-				if (skip)
-					continue;    /* acted on by an earlier run */
-			}
-			if (s == TW_IN_TOOLONG)
-				rc = tw_diag_reject(&diag, tw_in_name(in), tw_in_lineno(in), line, len, "",
-						    "line longer than %zu bytes", (size_t)TW_IN_MAX_LINE);
-			else
-				rc = tw_act_line(act, tw_in_name(in), tw_in_lineno(in), line, len, tw_in_eol(in), &e);
-			if (rc < 0) {
-				tw_in_close(in);
-				goto fatal;
-			}
-			if (rc > 0 || got_signal) {
-				stop = true;
-				break;
-			}
-		}
-		tw_in_close(in);
-		if (got_signal)
-			stop = true;
-	}
+	struct act_ctx ctx = { act, &diag };
+	struct tw_run run = {
+		.out = &out, .resume = state ? &res : NULL, .signal = &got_signal,
+		.line = act_line, .ctx = &ctx,
+	};
+	if (tw_run_files(&run, optind < argc ? argv + optind : stdin_only, &e) < 0)
+		goto fatal;
+	bool stop = run.signalled || run.stopped;
 	if (status == TW_EXIT_OK && state) {
 		if (!stop && tw_resume_end(&res, &e) < 0)
 			goto fatal;

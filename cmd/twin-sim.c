@@ -13,6 +13,7 @@
 #include "in.h"
 #include "library.h"
 #include "num.h"
+#include "run.h"
 #include "sim.h"
 #include "timestamp.h"
 
@@ -120,6 +121,22 @@ static const char *split(const char *opt, char *arg)
 		tw_cli_usage(tool, "%s: '%s' is not NAME=VALUE", opt, arg);
 	*eq = '\0';
 	return eq + 1;
+}
+
+/* The read loop's callback (run.h). */
+struct sim_ctx {
+	struct tw_sim *sim;
+	struct tw_diag *diag;
+};
+
+static int sim_line(void *arg, const char *file, long long lineno, const char *line, size_t len,
+		    const char *eol, bool too_long, struct tw_err *e)
+{
+	struct sim_ctx *c = arg;
+	if (too_long)
+		return tw_diag_reject(c->diag, file, lineno, line, len, "", "line longer than %zu bytes",
+				      (size_t)TW_IN_MAX_LINE);
+	return tw_sim_line(c->sim, file, lineno, line, len, eol, e);
 }
 
 #define MAX_REPEAT 64
@@ -280,43 +297,11 @@ int main(int argc, char **argv)
 		tw_in_close(commands);
 	} else {
 		char *stdin_only[] = { "-", NULL };
-		char **files = optind < argc ? argv + optind : stdin_only;
-		bool stop = false;
-		for (char **f = files; *f && !stop && status == TW_EXIT_OK; f++) {
-			struct tw_in *in = tw_in_open(*f, &e);
-			if (!in) {
-				tw_diag_say(&diag, "%s", e.msg);
-				status = TW_EXIT_FATAL;
-				break;
-			}
-			tw_in_on_idle(in, tw_out_flush_hook, &out);
-			char *line;
-			size_t len;
-			enum tw_in_status s;
-			while ((s = tw_in_getline(in, &line, &len, &e)) != TW_IN_EOF) {
-				int rc;
-				if (s == TW_IN_ERROR) {
-					tw_diag_say(&diag, "%s", e.msg);
-					status = TW_EXIT_FATAL;
-					break;
-				}
-				if (s == TW_IN_TOOLONG)
-					rc = tw_diag_reject(&diag, tw_in_name(in), tw_in_lineno(in), line, len, "",
-							    "line longer than %zu bytes", (size_t)TW_IN_MAX_LINE);
-				else
-					rc = tw_sim_line(sim, tw_in_name(in), tw_in_lineno(in), line, len,
-							 tw_in_eol(in), &e);
-				if (rc < 0) {
-					tw_diag_say(&diag, "%s", e.msg);
-					status = TW_EXIT_FATAL;
-					break;
-				}
-				if (rc > 0) {
-					stop = true;
-					break;
-				}
-			}
-			tw_in_close(in);
+		struct sim_ctx ctx = { sim, &diag };
+		struct tw_run run = { .out = &out, .line = sim_line, .ctx = &ctx };
+		if (tw_run_files(&run, optind < argc ? argv + optind : stdin_only, &e) < 0) {
+			tw_diag_say(&diag, "%s", e.msg);
+			status = TW_EXIT_FATAL;
 		}
 		if (status == TW_EXIT_OK && tw_sim_finish(sim, &e) < 0) {
 			tw_diag_say(&diag, "%s", e.msg);

@@ -13,6 +13,7 @@
 #include "in.h"
 #include "num.h"
 #include "resume.h"
+#include "run.h"
 #include "shard.h"
 #include "sync.h"
 #include "timestamp.h"
@@ -131,6 +132,35 @@ static int checkpoint(struct tw_sync *sy, struct tw_resume *res, struct tw_out *
 	return 0;
 }
 
+/* The read loop's callbacks (run.h). */
+struct sync_ctx {
+	struct tw_sync *sy;
+	struct tw_resume *res;
+	struct tw_out *out;
+	struct tw_diag *diag;
+	int64_t checkpoint_every;
+};
+
+static int sync_line(void *arg, const char *file, long long lineno, const char *line, size_t len,
+		     const char *eol, bool too_long, struct tw_err *e)
+{
+	struct sync_ctx *c = arg;
+	if (too_long)
+		return tw_sync_too_long(c->sy, file, lineno, line, len);
+	return tw_sync_line(c->sy, file, lineno, line, len, eol, e);
+}
+
+static int sync_after(void *arg, struct tw_err *e)
+{
+	struct sync_ctx *c = arg;
+	if (tw_sync_checkpoint_due(c->sy, c->checkpoint_every) &&
+	    checkpoint(c->sy, c->res, c->out, c->diag) < 0) {
+		e->msg[0] = '\0';      /* reported already */
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct tw_sync_opts o;
@@ -140,7 +170,6 @@ int main(int argc, char **argv)
 	const char *rejects = NULL, *twin_path = NULL, *state = NULL;
 	int64_t checkpoint_every = 0;
 	bool final = false, snapshot = false, stats = false;
-	long long resumed = 0;     /* lines an earlier run consumed */
 	int c;
 
 	argv[0] = (char *)tool;
@@ -264,70 +293,18 @@ int main(int argc, char **argv)
 	}
 
 	char *stdin_only[] = { "-", NULL };
-	char **files = optind < argc ? argv + optind : stdin_only;
-	bool stop = false, strict_stop = false;
-	for (char **f = files; *f && !stop && !strict_stop && status != TW_EXIT_FATAL; f++) {
-		struct tw_in *in = tw_in_open(*f, &e);
-		if (!in) {
+	struct sync_ctx ctx = { sy, &res, &out, &diag, checkpoint_every };
+	struct tw_run run = {
+		.out = &out, .resume = state ? &res : NULL, .signal = &got_signal,
+		.line = sync_line, .after = checkpoint_every ? sync_after : NULL, .ctx = &ctx,
+	};
+	if (tw_run_files(&run, optind < argc ? argv + optind : stdin_only, &e) < 0) {
+		if (e.msg[0])
 			tw_diag_say(&diag, "%s", e.msg);
-			status = TW_EXIT_FATAL;
-			break;
-		}
-		tw_in_on_idle(in, tw_out_flush_hook, &out);
-		tw_in_stop_on(in, &got_signal);
-		char *line;
-		size_t len;
-		for (;;) {
-			enum tw_in_status s = tw_in_getline(in, &line, &len, &e);
-			if (s == TW_IN_EOF || s == TW_IN_STOPPED)
-				break;
-			if (s == TW_IN_ERROR) {
-				tw_diag_say(&diag, "%s", e.msg);
-				status = TW_EXIT_FATAL;
-				break;
-			}
-			const char *name = tw_in_name(in);
-			long long lineno = tw_in_lineno(in);
-			if (state) {
-				int skip = tw_resume_line(&res, line, len, &e);
-				if (skip < 0) {
-					tw_diag_say(&diag, "%s:%lld: %s", name, lineno, e.msg);
-					status = TW_EXIT_FATAL;
-					break;
-				}
-				if (skip) {
-					resumed++;
-					continue;
-				}
-			}
-			int rc;
-			if (s == TW_IN_TOOLONG)
-				rc = tw_sync_too_long(sy, name, lineno, line, len);
-			else
-				rc = tw_sync_line(sy, name, lineno, line, len, tw_in_eol(in), &e);
-			if (rc < 0) {
-				tw_diag_say(&diag, "%s", e.msg);
-				status = TW_EXIT_FATAL;
-				break;
-			}
-			if (rc > 0) {
-				strict_stop = true;
-				break;
-			}
-			if (got_signal) {
-				stop = true;
-				break;
-			}
-			if (checkpoint_every && tw_sync_checkpoint_due(sy, checkpoint_every) &&
-			    checkpoint(sy, &res, &out, &diag) < 0) {
-				status = TW_EXIT_FATAL;
-				break;
-			}
-		}
-		tw_in_close(in);
-		if (got_signal)
-			stop = true;
+		status = TW_EXIT_FATAL;
 	}
+	bool stop = run.signalled, strict_stop = run.stopped;
+	long long resumed = run.resumed;
 	if (status != TW_EXIT_FATAL) {
 		if (state && !stop && !strict_stop && tw_resume_end(&res, &e) < 0) {
 			tw_diag_say(&diag, "%s", e.msg);
