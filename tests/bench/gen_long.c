@@ -24,13 +24,9 @@
  * machine.  Values are fixed-point integers formatted by hand, the date
  * string is advanced field by field, lines wait in a small ring for their
  * swap, and output goes through a large buffer. */
-#include <errno.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define GEN_PROG "gen_long"
+#include "gen.h"
 
-#define OUTBUF (1u << 20)
 #define LINEMAX 128
 #define NASSETS 4
 #define NSENSORS 6
@@ -42,133 +38,11 @@
 #define RING 128
 #define SWAP_PER_10000 100   /* 1% */
 
-static char out[OUTBUF];
-static size_t outlen;
-
-static void flush_out(void)
-{
-	if (outlen && fwrite(out, 1, outlen, stdout) != outlen) {
-		perror("gen_long: write");
-		exit(1);
-	}
-	outlen = 0;
-}
-
-struct rng {
-	uint64_t s;
-};
-
-static uint64_t xorshift64s(struct rng *r)
-{
-	uint64_t x = r->s;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	r->s = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
-static struct rng val_rng = { 0x9E3779B97F4A7C15ull };
+static struct rng val_rng = { RNG_SEED };
 static struct rng swap_rng = { 0xD1B54A32D192ED03ull };
 
-/* A uniform integer in [0, n). */
-static uint64_t below(struct rng *r, uint64_t n)
-{
-	return (xorshift64s(r) >> 11) % n;
-}
-
-/* One sensor: a fixed-point value (scale 10^dec) that takes a random step
- * each second and is pulled back toward its mean, within [lo, hi]. */
-struct walk {
-	int64_t v, mean, span, lo, hi;
-	int dec;
-};
-
-static void walk_next(struct walk *w)
-{
-	w->v += (int64_t)below(&val_rng, (uint64_t)(2 * w->span + 1)) - w->span -
-		(w->v - w->mean) / 256;
-	if (w->v < w->lo)
-		w->v = w->lo;
-	if (w->v > w->hi)
-		w->v = w->hi;
-}
-
-/* Writes v / 10^dec with exactly dec decimals; returns the new end. */
-static char *put_fixed(char *p, int64_t v, int dec)
-{
-	char tmp[32];
-	int n = 0;
-	uint64_t u;
-
-	if (v < 0) {
-		*p++ = '-';
-		u = (uint64_t)(-v);
-	} else {
-		u = (uint64_t)v;
-	}
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u || n <= dec);
-	while (n > 0) {
-		if (n == dec)
-			*p++ = '.';
-		*p++ = tmp[--n];
-	}
-	return p;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return dm[m - 1];
-}
-
-static void put2(char *p, int v)
-{
-	p[0] = (char)('0' + v / 10);
-	p[1] = (char)('0' + v % 10);
-}
-
-/* The event clock: "2024-03-01T00:00:00Z", advanced one second at a time. */
-static char date[21] = "2024-03-01T00:00:00Z";
-static int Y = 2024, M = 3, D = 1, h = 0, mi = 0, s = 0;
-
-static void tick(void)
-{
-	if (++s < 60) {
-		put2(date + 17, s);
-		return;
-	}
-	s = 0;
-	put2(date + 17, 0);
-	if (++mi < 60) {
-		put2(date + 14, mi);
-		return;
-	}
-	mi = 0;
-	put2(date + 14, 0);
-	if (++h < 24) {
-		put2(date + 11, h);
-		return;
-	}
-	h = 0;
-	put2(date + 11, 0);
-	if (++D > days_in_month(Y, M)) {
-		D = 1;
-		if (++M > 12) {
-			M = 1;
-			Y++;
-			put2(date, Y / 100 % 100);
-			put2(date + 2, Y % 100);
-		}
-		put2(date + 5, M);
-	}
-	put2(date + 8, D);
-}
+/* The event clock. */
+static struct event_clock clk = { "2024-03-01T00:00:00Z", 2024, 3, 1, 0, 0, 0 };
 
 static const char *const asset_name[NASSETS] = { "pump-1", "pump-2", "pump-3", "pump-4" };
 static const char *const sensor_name[NSENSORS] = {
@@ -192,7 +66,6 @@ int main(int argc, char **argv)
 	};
 	struct walk w[NASSETS][NSENSORS];
 	const char *arg;
-	char *end;
 	long long n, gen = 0, k, delayed = 0;
 	long long busy_until[NASSETS], owed[NASSETS];
 	int a, i, j, summary = 0;
@@ -206,12 +79,7 @@ int main(int argc, char **argv)
 		fputs("usage: gen_long [-s] READINGS\n", stderr);
 		return 2;
 	}
-	errno = 0;
-	n = strtoll(arg, &end, 10);
-	if (errno || end == arg || *end || n < 0) {
-		fprintf(stderr, "gen_long: bad reading count: %s\n", arg);
-		return 2;
-	}
+	n = parse_count(arg, "reading");
 
 	/* Each asset runs a little differently: means shifted by a few percent. */
 	for (a = 0; a < NASSETS; a++)
@@ -227,6 +95,7 @@ int main(int argc, char **argv)
 	}
 	for (k = 0; k < n; k++) {
 		size_t slot;
+		char *o;
 
 		/* Fill the ring up to the farthest line a swap of k can reach. */
 		while (gen < n && gen < k + WINDOW) {
@@ -237,11 +106,11 @@ int main(int argc, char **argv)
 			a = i / NSENSORS;
 			j = i % NSENSORS;
 			if (i == 0 && gen > 0)
-				tick();
-			walk_next(&w[a][j]);
+				clock_tick(&clk);
+			walk_next(&w[a][j], &val_rng);
 			memcpy(p, "{\"ts\":\"", 7);
 			p += 7;
-			memcpy(p, date, 20);
+			memcpy(p, clk.str, 20);
 			p += 20;
 			p += sprintf(p, "\",\"asset\":\"%s\",\"sensor\":\"%s\",\"value\":",
 				     asset_name[a], sensor_name[j]);
@@ -290,16 +159,12 @@ int main(int argc, char **argv)
 			}
 		}
 
-		if (outlen > OUTBUF - LINEMAX)
-			flush_out();
-		memcpy(out + outlen, ring[slot], ring_len[slot]);
-		outlen += ring_len[slot];
+		o = out_room(LINEMAX);
+		memcpy(o, ring[slot], ring_len[slot]);
+		out_done(o + ring_len[slot]);
 	}
-	flush_out();
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("gen_long: write");
+	if (out_finish())
 		return 1;
-	}
 	if (summary)
 		fprintf(stderr, "gen_long: %lld readings, %lld s of event time, %lld delayed\n",
 			n, (n + PER_SEC - 1) / PER_SEC, delayed);

@@ -16,47 +16,14 @@
  * byte for byte on every run and every machine.  Values are fixed-point
  * integers (hundredths) formatted by hand, the date string is made once a
  * second, and output goes through a large buffer. */
-#include <errno.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#define OUTBUF (1u << 20)
+#define GEN_PROG "gen_states"
+#include "gen.h"
+
 #define LINEMAX 320
 #define NASSETS 4
 #define NSENSORS 6
-
-static char out[OUTBUF];
-static size_t outlen;
-
-static void flush_out(void)
-{
-	if (outlen && fwrite(out, 1, outlen, stdout) != outlen) {
-		perror("gen_states: write");
-		exit(1);
-	}
-	outlen = 0;
-}
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-static uint64_t xorshift64s(void)
-{
-	uint64_t x = rng_state;
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
-
-/* A uniform integer in [-span, span]. */
-static int64_t noise(int64_t span)
-{
-	return (int64_t)((xorshift64s() >> 11) % (uint64_t)(2 * span + 1)) - span;
-}
 
 /* A triangle wave of period p seconds at time t: from -amp to amp and back,
  * in the units of amp. */
@@ -65,31 +32,6 @@ static int64_t triangle(int64_t t, int64_t p, int64_t amp)
 	int64_t ph = t % p;                       /* 0 .. p-1 */
 	int64_t up = ph < p / 2 ? ph : p - ph;    /* 0 .. p/2 */
 	return -amp + 4 * amp * up / p;
-}
-
-/* Writes v / 100 with exactly 2 decimals; returns the new end. */
-static char *put_centi(char *p, int64_t v)
-{
-	char tmp[32];
-	int n = 0;
-	uint64_t u;
-
-	if (v < 0) {
-		*p++ = '-';
-		u = (uint64_t)(-v);
-	} else {
-		u = (uint64_t)v;
-	}
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u || n <= 2);
-	while (n > 0) {
-		if (n == 2)
-			*p++ = '.';
-		*p++ = tmp[--n];
-	}
-	return p;
 }
 
 static const char *const asset_name[NASSETS] = { "pump-1", "pump-2", "pump-3", "pump-4" };
@@ -110,7 +52,8 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	char *end, date[32] = "";
+	char date[32] = "";
+	struct rng rng = { RNG_SEED };
 	long long n, k;
 	int64_t sec = -1;
 	const time_t t0 = 1709251200;             /* 2024-03-01T00:00:00Z */
@@ -119,12 +62,7 @@ int main(int argc, char **argv)
 		fputs("usage: gen_states STATES\n", stderr);
 		return 2;
 	}
-	errno = 0;
-	n = strtoll(argv[1], &end, 10);
-	if (errno || end == argv[1] || *end || n < 0) {
-		fprintf(stderr, "gen_states: bad state count: %s\n", argv[1]);
-		return 2;
-	}
+	n = parse_count(argv[1], "state");
 	for (k = 0; k < n; k++) {
 		int a = (int)(k % NASSETS);
 		int64_t t = k / NASSETS;
@@ -137,16 +75,14 @@ int main(int argc, char **argv)
 			strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
 			sec = t;
 		}
-		if (outlen > OUTBUF - LINEMAX)
-			flush_out();
-		p = out + outlen;
+		p = out_room(LINEMAX);
 		p += sprintf(p, "{\"ts\":\"%s\",\"asset\":\"%s\",\"kind\":\"state\",\"values\":{",
 			     date, asset_name[a]);
 		for (int j = 0; j < NSENSORS; j++) {
 			/* Assets a quarter period apart, plus a few seconds. */
 			int64_t shift = a * (sensor[j].period / 4) + 7 * a;
 			int64_t v = sensor[j].mean + triangle(t + shift, sensor[j].period, sensor[j].amp) +
-				    noise(sensor[j].noise);
+				    step(&rng, sensor[j].noise);
 			if (v < sensor[j].lo)
 				v = sensor[j].lo;
 			if (j)
@@ -156,17 +92,12 @@ int main(int argc, char **argv)
 			p += strlen(sensor[j].name);
 			*p++ = '"';
 			*p++ = ':';
-			p = put_centi(p, v);
+			p = put_fixed(p, v, 2);
 		}
 		*p++ = '}';
 		*p++ = '}';
 		*p++ = '\n';
-		outlen = (size_t)(p - out);
+		out_done(p);
 	}
-	flush_out();
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		perror("gen_states: write");
-		return 1;
-	}
-	return 0;
+	return out_finish();
 }
