@@ -1,0 +1,271 @@
+/* test_detect.c - the streaming anomaly detectors (lib/detect.h). */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "detect.h"
+
+#define N 2000
+
+/* A deterministic noise source (xorshift64*), roughly N(0,1) as the sum
+ * of 12 uniforms minus 6. */
+static uint64_t rng_state;
+
+static double noise(void)
+{
+	double s = 0.0;
+	for (int i = 0; i < 12; i++) {
+		rng_state ^= rng_state >> 12;
+		rng_state ^= rng_state << 25;
+		rng_state ^= rng_state >> 27;
+		s += (double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+	}
+	return s - 6.0;
+}
+
+static void series_noise(double *x, double level, double sd)
+{
+	rng_state = 88172645463325252ULL;
+	for (int i = 0; i < N; i++)
+		x[i] = level + sd * noise();
+}
+
+/* Scores of method over x[0..n), with default options. */
+static int run(const char *method, const struct tw_detect_opts *o,
+               const double *x, double *s, int n)
+{
+	struct tw_err e;
+	struct tw_detector *d = tw_detector_new(method, o, &e);
+	if (!d)
+		return -1;
+	for (int i = 0; i < n; i++)
+		s[i] = tw_detector_score(d, (int64_t)i * 1000000000, x[i]);
+	tw_detector_free(d);
+	return 0;
+}
+
+static int all_in_unit(const double *s, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!(s[i] >= 0.0 && s[i] <= 1.0))
+			return 0;
+	return 1;
+}
+
+static int count_above(const double *s, int from, int to, double t)
+{
+	int c = 0;
+	for (int i = from; i < to; i++)
+		c += s[i] > t;
+	return c;
+}
+
+static void test_new(void)
+{
+	struct tw_err e = { "" };
+	struct tw_detect_opts o;
+
+	for (int i = 0; tw_detect_methods[i]; i++) {
+		struct tw_detector *d = tw_detector_new(tw_detect_methods[i], NULL, &e);
+		CHECK(d != NULL);
+		tw_detector_free(d);
+	}
+	struct tw_detector *d = tw_detector_new(NULL, NULL, &e);
+	CHECK(d != NULL);
+	if (d)
+		CHECK_STR(tw_detector_method(d), "likelihood");
+	tw_detector_free(d);
+	tw_detector_free(NULL);
+
+	CHECK(tw_detector_new("zscore", NULL, &e) == NULL);
+	CHECK(strstr(e.msg, "unknown method \"zscore\"") != NULL);
+
+	tw_detect_opts_init(&o);
+	o.window = 2;
+	CHECK(tw_detector_new("mad", &o, &e) == NULL);
+	CHECK(strstr(e.msg, "window") != NULL);
+	tw_detect_opts_init(&o);
+	o.cusum_h = 0.0;
+	CHECK(tw_detector_new("cusum", &o, &e) == NULL);
+	tw_detect_opts_init(&o);
+	o.cusum_k = NAN;
+	CHECK(tw_detector_new("cusum", &o, &e) == NULL);
+	tw_detect_opts_init(&o);
+	o.lik_short = 0;
+	CHECK(tw_detector_new("likelihood", &o, &e) == NULL);
+	tw_detect_opts_init(&o);
+	o.lik_min_sd = -1.0;
+	CHECK(tw_detector_new("likelihood", &o, &e) == NULL);
+	d = tw_detector_new("mad", NULL, NULL);   /* e may be NULL */
+	CHECK(d != NULL);
+	tw_detector_free(d);
+	CHECK(tw_detector_new("nope", NULL, NULL) == NULL);
+}
+
+/* A spike in noise: flagged by mad, quiet elsewhere.  The likelihood
+ * averages lik_short raw scores, so one spike moves it little: it is
+ * checked on a burst of spikes instead, which it must flag. */
+static void test_spike(void)
+{
+	static double x[N], s[N];
+	const char *methods[] = { "mad", "likelihood", "auto" };
+	int spike = 1500;
+
+	for (int m = 0; m < 3; m++) {
+		series_noise(x, 20.0, 1.0);
+		int last = m == 0 ? spike : spike + 9;
+		for (int i = spike; i <= last; i++)
+			x[i] += i % 2 ? -15.0 : 15.0;
+		CHECK_INT(run(methods[m], NULL, x, s, N), 0);
+		CHECK(all_in_unit(s, N));
+		CHECK(s[last] > 0.9);
+		/* below 0.5 on most normal samples (at least 98%) */
+		int normal = 0, quiet = 0;
+		for (int i = 300; i < N; i++) {
+			if (i >= spike && i < last + 12)
+				continue;   /* the likelihood's short mean remembers it */
+			normal++;
+			quiet += s[i] < 0.5;
+		}
+		CHECK(quiet >= normal * 98 / 100);
+		if (quiet < normal * 98 / 100 || !(s[last] > 0.9))
+			fprintf(stderr, "    %s: %d of %d quiet, %.3f at the spike\n",
+			        methods[m], quiet, normal, s[last]);
+		/* warm-up: nothing before 288 values are learned */
+		CHECK_INT(count_above(s, 0, 288, 0.0), 0);
+	}
+}
+
+/* A level shift of 1.5 sd: cusum alarms soon after it, not before. */
+static void test_shift(void)
+{
+	static double x[N], s[N];
+	int at = 1200;
+
+	series_noise(x, 5.0, 1.0);
+	for (int i = at; i < N; i++)
+		x[i] += 1.5;
+	CHECK_INT(run("cusum", NULL, x, s, N), 0);
+	CHECK(all_in_unit(s, N));
+	int first = -1;
+	for (int i = 0; i < N && first < 0; i++)
+		if (s[i] >= 0.9)
+			first = i;
+	CHECK(first >= at);
+	CHECK(first < at + 20);
+	if (first < at || first >= at + 20)
+		fprintf(stderr, "    first alarm at %d, shift at %d\n", first, at);
+	/* quiet before the shift */
+	CHECK(count_above(s, 288, at, 0.5) <= (at - 288) / 100);
+}
+
+/* A constant series: no alarm, no NaN, for every method; and a constant
+ * series with a step: no NaN or inf either (no evidence: scale 0). */
+static void test_constant(void)
+{
+	static double x[N], s[N];
+	for (int m = 0; tw_detect_methods[m]; m++) {
+		for (int i = 0; i < N; i++)
+			x[i] = 42.0;
+		CHECK_INT(run(tw_detect_methods[m], NULL, x, s, N), 0);
+		CHECK(all_in_unit(s, N));
+		CHECK_INT(count_above(s, 0, N, 0.0), 0);
+		for (int i = N / 2; i < N; i++)
+			x[i] = 43.0;
+		CHECK_INT(run(tw_detect_methods[m], NULL, x, s, N), 0);
+		CHECK(all_in_unit(s, N));
+		/* zeros, then values near 0 with a mostly-constant window */
+		for (int i = 0; i < N; i++)
+			x[i] = i % 97 == 0 ? 1e-300 : 0.0;
+		CHECK_INT(run(tw_detect_methods[m], NULL, x, s, N), 0);
+		CHECK(all_in_unit(s, N));
+	}
+}
+
+/* NaN and inf return NaN and are not learned: the scores of the other
+ * values are those of the series without them. */
+static void test_nan(void)
+{
+	static double x[N], s[N], s2[N];
+	struct tw_err e;
+
+	series_noise(x, 0.0, 3.0);
+	x[1500] += 40.0;
+	for (int m = 0; tw_detect_methods[m]; m++) {
+		CHECK_INT(run(tw_detect_methods[m], NULL, x, s, N), 0);
+		struct tw_detector *d = tw_detector_new(tw_detect_methods[m], NULL, &e);
+		int same = 1, nan_ok = 1;
+		for (int i = 0; i < N; i++) {
+			if (i % 50 == 7) {
+				nan_ok &= isnan(tw_detector_score(d, i, NAN));
+				nan_ok &= isnan(tw_detector_score(d, i, INFINITY));
+				nan_ok &= isnan(tw_detector_score(d, i, -INFINITY));
+			}
+			s2[i] = tw_detector_score(d, i, x[i]);
+			same &= s2[i] == s[i];
+		}
+		tw_detector_free(d);
+		CHECK(nan_ok);
+		CHECK(same);
+	}
+}
+
+/* Same input, same scores; scores in [0,1] on rough input (heavy tails,
+ * huge and tiny magnitudes, repeated values). */
+static void test_determinism_range(void)
+{
+	static double x[N], s1[N], s2[N];
+	struct tw_detect_opts o;
+
+	rng_state = 12345;
+	for (int i = 0; i < N; i++) {
+		double z = noise();
+		x[i] = i % 3 == 0 ? round(z) : z * z * z * 1e6;
+		if (i % 211 == 0)
+			x[i] = 1e300;
+		if (i % 307 == 0)
+			x[i] = -1e-300;
+	}
+	tw_detect_opts_init(&o);
+	o.window = 31;
+	o.warmup = 5;
+	o.lik_window = 200;
+	o.lik_learn = 20;
+	for (int m = 0; tw_detect_methods[m]; m++) {
+		CHECK_INT(run(tw_detect_methods[m], &o, x, s1, N), 0);
+		CHECK_INT(run(tw_detect_methods[m], &o, x, s2, N), 0);
+		CHECK(memcmp(s1, s2, sizeof s1) == 0);
+		CHECK(all_in_unit(s1, N));
+	}
+}
+
+/* The median/MAD window slides: after a long run at one level followed
+ * by a full window at another, a value at the new level is normal. */
+static void test_window_slides(void)
+{
+	static double x[N], s[N];
+	struct tw_detect_opts o;
+
+	series_noise(x, 0.0, 1.0);
+	for (int i = 1000; i < N; i++)
+		x[i] += 100.0;
+	tw_detect_opts_init(&o);
+	o.window = 51;
+	o.warmup = 51;
+	CHECK_INT(run("mad", &o, x, s, N), 0);
+	CHECK(s[1000] > 0.99);
+	CHECK(count_above(s, 1100, N, 0.5) < (N - 1100) / 20);
+}
+
+int main(void)
+{
+	test_new();
+	test_spike();
+	test_shift();
+	test_constant();
+	test_nan();
+	test_determinism_range();
+	test_window_slides();
+	return check_done("detect");
+}
