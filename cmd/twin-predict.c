@@ -66,9 +66,11 @@ static const struct option options[] = {
 
 static size_t count(const char *opt, const char *s, double min)
 {
-	double v = tw_cli_number(tool, opt, s, min);
+	double v = tw_cli_number(tool, opt, s, -INFINITY);
 	if (v != floor(v) || v > 1e9)
 		tw_cli_usage(tool, "%s: '%s' is not a whole number", opt, s);
+	if (v < min)
+		tw_cli_usage(tool, "%s: must be at least %g", opt, min);
 	return (size_t)v;
 }
 
@@ -112,7 +114,11 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WINDOW: o.detect.window = count("--window", optarg, 3); break;
 		case OPT_WARMUP: o.detect.warmup = count("--warmup", optarg, 0); break;
-		case OPT_SENSORS: o.sensors = optarg; break;
+		case OPT_SENSORS:
+			if (strspn(optarg, ",") == strlen(optarg))
+				tw_cli_usage(tool, "--sensors: name at least one sensor");
+			o.sensors = optarg;
+			break;
 		case OPT_ALARMS_ONLY: o.alarms_only = true; break;
 		case OPT_STATS: stats = true; break;
 		case OPT_REJECTS: rejects = optarg; break;

@@ -221,23 +221,23 @@ static double likelihood_step(struct tw_detector *d, double raw)
 static int check_opts(const struct tw_detect_opts *o, struct tw_err *e)
 {
 	if (o->window < 3 || o->window > (size_t)1 << 24)
-		return tw_err_set(e, "detect: window %zu out of range 3..%zu",
+		return tw_err_set(e, "window %zu out of range 3..%zu",
 		                  o->window, (size_t)1 << 24);
 	if (!(o->cusum_k >= 0.0) || !isfinite(o->cusum_k))
-		return tw_err_set(e, "detect: cusum slack k must be finite and >= 0");
+		return tw_err_set(e, "cusum slack k must be finite and >= 0");
 	if (!(o->cusum_h > 0.0) || !isfinite(o->cusum_h))
-		return tw_err_set(e, "detect: cusum threshold h must be finite and > 0");
+		return tw_err_set(e, "cusum threshold h must be finite and > 0");
 	if (o->lik_window < 2 || o->lik_window > (size_t)1 << 24)
-		return tw_err_set(e, "detect: likelihood window %zu out of range 2..%zu",
+		return tw_err_set(e, "likelihood window %zu out of range 2..%zu",
 		                  o->lik_window, (size_t)1 << 24);
 	if (o->lik_short < 1 || o->lik_short > o->lik_window)
-		return tw_err_set(e, "detect: likelihood short window %zu out of range 1..%zu",
+		return tw_err_set(e, "likelihood short window %zu out of range 1..%zu",
 		                  o->lik_short, o->lik_window);
 	if (o->lik_learn < 2 || o->lik_learn > o->lik_window)
-		return tw_err_set(e, "detect: likelihood learning count %zu out of range 2..%zu",
+		return tw_err_set(e, "likelihood learning count %zu out of range 2..%zu",
 		                  o->lik_learn, o->lik_window);
 	if (!(o->lik_min_sd > 0.0) || !isfinite(o->lik_min_sd))
-		return tw_err_set(e, "detect: likelihood sd floor must be finite and > 0");
+		return tw_err_set(e, "likelihood sd floor must be finite and > 0");
 	return 0;
 }
 
@@ -262,7 +262,7 @@ struct tw_detector *tw_detector_new(const char *method,
 		m = M_LIKELIHOOD;
 	else {
 		char q[TW_QUOTE_BUF];
-		tw_err_set(e, "detect: unknown method \"%s\" (auto, mad, cusum, likelihood)",
+		tw_err_set(e, "unknown method \"%s\" (auto, mad, cusum, likelihood)",
 		           tw_err_quote(q, method, strlen(method)));
 		return NULL;
 	}
@@ -271,7 +271,7 @@ struct tw_detector *tw_detector_new(const char *method,
 
 	struct tw_detector *d = calloc(1, sizeof *d);
 	if (!d) {
-		tw_err_set(e, "detect: out of memory");
+		tw_err_set(e, "out of memory");
 		return NULL;
 	}
 	d->method = m;
@@ -287,7 +287,7 @@ struct tw_detector *tw_detector_new(const char *method,
 	}
 	if (!ok) {
 		tw_detector_free(d);
-		tw_err_set(e, "detect: out of memory");
+		tw_err_set(e, "out of memory");
 		return NULL;
 	}
 	return d;
