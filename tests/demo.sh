@@ -27,7 +27,13 @@ head -n 1 "$out/states.ndjson"
 echo "electrical power (W), min / mean / max over the run:"
 jq -s -r '[.[].values.power_w | select(. != null)] | "\(min | floor) / \(add / length | floor) / \(max | floor)"' \
 	"$out/states.ndjson"
-echo "written to $out/readings.ndjson and $out/states.ndjson"
+echo "== twin-predict: an anomaly score for every sensor of the bench (anomaly likelihood)"
+twin-predict --threshold=0.3 --alarms-only --stats "$out/states.ndjson" >"$out/scores.ndjson"
+echo "alarms per sensor (score >= 0.3), and the first:"
+jq -r 'select(.kind == "score") | .sensor' "$out/scores.ndjson" | sort | uniq -c
+jq -r 'select(.kind == "score") | "\(.ts) \(.sensor) \(.score * 100 | round / 100)"' "$out/scores.ndjson" | head -n 3
+echo "the valve experiment's labelled anomaly starts at $(awk -F';' 'NR > 1 && $10 == 1.0 { print $1; exit }' "$log") (local time)"
+echo "written to $out/readings.ndjson, $out/states.ndjson and $out/scores.ndjson"
 
 echo
 echo "== twin-sim: a motor's log against the thermal model of the library (shadow mode)"
