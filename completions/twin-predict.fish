@@ -2,7 +2,7 @@
 # `twin-predict --help` (tests/options.bats checks it).
 
 complete -c twin-predict -s m -l method -x -a 'auto\t"the best on NAB, likelihood (default)" mad\t"robust z-score against the window" cusum\t"two-sided CUSUM of the robust z-score" likelihood\t"anomaly likelihood of the recent mad scores"' -d 'The detector of every series'
-complete -c twin-predict -l threshold -x -d 'Alarm at a score of X or more (default 0.9)'
+complete -c twin-predict -l threshold -x -d 'Alarm at a score of X or more (default 0.9, likelihood 0.4)'
 complete -c twin-predict -l window -x -d 'Samples in the rolling window (default 288)'
 complete -c twin-predict -l warmup -x -d 'Samples learned before scores are given (default 288)'
 complete -c twin-predict -l sensors -x -d 'Score only these sensors (comma-separated)'

@@ -25,7 +25,7 @@ void tw_predict_opts_init(struct tw_predict_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	tw_detect_opts_init(&o->detect);
-	o->threshold = 0.9;
+	o->threshold = NAN;
 }
 
 struct tw_predict *tw_predict_new(const struct tw_predict_opts *o, struct tw_out *out,
@@ -35,6 +35,7 @@ struct tw_predict *tw_predict_new(const struct tw_predict_opts *o, struct tw_out
 	struct tw_detector *probe = tw_detector_new(o->method, &o->detect, e);
 	if (!probe)
 		return NULL;
+	bool likelihood = strcmp(tw_detector_method(probe), "likelihood") == 0;
 	tw_detector_free(probe);
 	struct tw_predict *p = calloc(1, sizeof *p);
 	if (!p) {
@@ -42,6 +43,8 @@ struct tw_predict *tw_predict_new(const struct tw_predict_opts *o, struct tw_out
 		return NULL;
 	}
 	p->o = *o;
+	if (isnan(p->o.threshold))
+		p->o.threshold = likelihood ? TW_PREDICT_THRESHOLD_LIKELIHOOD : TW_PREDICT_THRESHOLD;
 	p->out = out;
 	p->diag = d;
 	tw_rec_init(&p->rec);

@@ -21,7 +21,7 @@
 struct tw_predict_opts {
 	const char *method;           /* detect.h's name; NULL: auto */
 	struct tw_detect_opts detect;
-	double threshold;             /* alarm at or above it */
+	double threshold;             /* alarm at or above it; NAN: the method's default */
 	const char *sensors;          /* "a,b": only these series; NULL: all */
 	bool alarms_only;             /* write score records only when they alarm */
 };
@@ -31,6 +31,11 @@ struct tw_predict_stats {
 };
 
 struct tw_predict;
+
+/* The default thresholds: a robust z of about 4.3 for mad and cusum; a
+ * tail probability of 1e-8 for the likelihood, near its best on NAB. */
+#define TW_PREDICT_THRESHOLD 0.9
+#define TW_PREDICT_THRESHOLD_LIKELIHOOD 0.4
 
 void tw_predict_opts_init(struct tw_predict_opts *o);
 struct tw_predict *tw_predict_new(const struct tw_predict_opts *o, struct tw_out *out,
