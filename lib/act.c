@@ -234,14 +234,6 @@ static struct ac_field *field_of(struct ac_asset *x, const char *target, const c
 
 /* --- writing ------------------------------------------------------------------- */
 
-static void put_num(struct tw_buf *b, double v)
-{
-	char num[TW_NUM_MAX];
-	if (isfinite(v))
-		tw_buf_add(b, num, tw_num_format(v, num));
-	else
-		tw_buf_adds(b, "null");
-}
 
 static void put_str(struct tw_buf *b, const char *s)
 {
@@ -288,7 +280,7 @@ static void put_because(struct tw_buf *b, const struct ac_asset *x, const struct
 			tw_buf_addc(b, ',');
 		put_str(b, name);
 		tw_buf_addc(b, ':');
-		put_num(b, v ? *v : NAN);
+		tw_jw_num(b, v ? *v : NAN);
 	}
 	tw_buf_adds(b, "}}");
 }
@@ -446,7 +438,7 @@ static int command(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int6
 			tw_buf_addc(b, ',');
 		put_str(b, fields[i]);
 		tw_buf_addc(b, ':');
-		put_num(b, values[i]);
+		tw_jw_num(b, values[i]);
 	}
 	tw_buf_adds(b, "},\"rule\":");
 	put_str(b, c->r->name);
@@ -680,10 +672,10 @@ static int track(struct tw_act *a, struct ac_asset *x, int64_t ts, const char *s
 		tw_buf_adds(b, ",\"field\":");
 		put_str(b, p->field);
 		tw_buf_adds(b, ",\"desired\":");
-		put_num(b, p->desired);
+		tw_jw_num(b, p->desired);
 		if (mine) {
 			tw_buf_adds(b, ",\"reported\":");
-			put_num(b, reported);
+			tw_jw_num(b, reported);
 		}
 		tw_buf_addc(b, '}');
 		if (audit(a, b, decision, e) < 0)

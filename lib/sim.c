@@ -267,14 +267,6 @@ static int advance(struct tw_sim *s, struct sm_inst *x, double t1, enum drive by
 
 /* --- writing ------------------------------------------------------------------ */
 
-static void put_num(struct tw_buf *b, double v)
-{
-	char num[TW_NUM_MAX];
-	if (isfinite(v))
-		tw_buf_add(b, num, tw_num_format(v, num));
-	else
-		tw_buf_adds(b, "null");
-}
 
 static void put_head(struct tw_buf *b, int64_t ts, const struct sm_inst *x)
 {
@@ -336,7 +328,7 @@ static void emit_values(struct tw_sim *s, const struct sm_inst *x, int64_t ts, c
 			tw_buf_addc(b, ',');
 		tw_jw_str(b, name, strlen(name));
 		tw_buf_addc(b, ':');
-		put_num(b, value);
+		tw_jw_num(b, value);
 	}
 	tw_buf_addc(b, '}');
 	line_done(s);
@@ -353,7 +345,7 @@ static void emit_readings(struct tw_sim *s, const struct sm_inst *x, int64_t ts,
 		tw_buf_adds(b, ",\"sensor\":");
 		tw_jw_str(b, name, strlen(name));
 		tw_buf_adds(b, ",\"value\":");
-		put_num(b, value);
+		tw_jw_num(b, value);
 		if (unit) {
 			tw_buf_adds(b, ",\"unit\":");
 			tw_jw_str(b, unit, strlen(unit));
@@ -559,11 +551,11 @@ static void emit_residuals(struct tw_sim *s, const struct sm_inst *x, int64_t ts
 		tw_buf_adds(b, ",\"kind\":\"residual\",\"sensor\":");
 		tw_jw_str(b, name, strlen(name));
 		tw_buf_adds(b, ",\"measured\":");
-		put_num(b, measured[k]);
+		tw_jw_num(b, measured[k]);
 		tw_buf_adds(b, ",\"simulated\":");
-		put_num(b, x->out[k]);
+		tw_jw_num(b, x->out[k]);
 		tw_buf_adds(b, ",\"residual\":");
-		put_num(b, measured[k] - x->out[k]);
+		tw_jw_num(b, measured[k] - x->out[k]);
 		line_done(s);
 	}
 }
@@ -687,11 +679,11 @@ static int finish_fit(struct tw_sim *s, struct tw_err *e)
 			tw_buf_addc(out, ',');
 		tw_jw_str(out, s->o.fit[k], strlen(s->o.fit[k]));
 		tw_buf_adds(out, ":{\"value\":");
-		put_num(out, res.value[k]);
+		tw_jw_num(out, res.value[k]);
 		tw_buf_adds(out, ",\"stderr\":");
-		put_num(out, res.stderr_[k]);
+		tw_jw_num(out, res.stderr_[k]);
 		tw_buf_adds(out, ",\"initial\":");
-		put_num(out, res.initial[k]);
+		tw_jw_num(out, res.initial[k]);
 		tw_buf_addc(out, '}');
 	}
 	tw_buf_adds(out, "},\"outputs\":{");
@@ -705,16 +697,16 @@ static int finish_fit(struct tw_sim *s, struct tw_err *e)
 		first = 0;
 		tw_jw_str(out, name, strlen(name));
 		tw_buf_adds(out, ":{\"rmse\":");
-		put_num(out, res.rmse[k]);
+		tw_jw_num(out, res.rmse[k]);
 		snprintf(count, sizeof count, ",\"n\":%ld}", res.count[k]);
 		tw_buf_adds(out, count);
 	}
 	char tail[64];
 	snprintf(tail, sizeof tail, "},\"iterations\":%d,\"chisq_initial\":", res.iterations);
 	tw_buf_adds(out, tail);
-	put_num(out, res.chisq0);
+	tw_jw_num(out, res.chisq0);
 	tw_buf_adds(out, ",\"chisq\":");
-	put_num(out, res.chisq);
+	tw_jw_num(out, res.chisq);
 	tw_buf_adds(out, rc == 0 ? ",\"converged\":true}\n" : ",\"converged\":false}\n");
 	if (rc == 0 && s->o.fit_out) {
 		json_t *calibrated = tw_fit_apply(s->o.twin->root, s->o.fit, &res);

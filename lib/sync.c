@@ -491,10 +491,7 @@ static void emit_state(struct tw_sync *s, struct sy_asset *a, int64_t t,
 			tw_buf_addc(b, ',');
 		first = false;
 		tw_buf_add(b, d->key.p, d->key.len);
-		if (isfinite(v))
-			tw_buf_add(b, num, tw_num_format(v, num));
-		else
-			tw_buf_adds(b, "null");
+		tw_jw_num(b, v);
 	}
 	tw_buf_addc(b, '}');
 	for (int pass = 0; pass < 2; pass++) {
