@@ -60,7 +60,7 @@ static int write_all(int fd, const char *p, size_t len)
 
 /* Makes the rename durable.  Some file systems cannot fsync a directory
  * (EINVAL): nothing more can be done there, so that is not an error. */
-static int sync_dir(const char *dir)
+int tw_atomic_sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc, saved;
@@ -121,7 +121,7 @@ int tw_atomic_write(const char *path, const void *data, size_t len,
 			   strerror(errno));
 		goto fail;
 	}
-	if (sync_dir(dir) < 0) {
+	if (tw_atomic_sync_dir(dir) < 0) {
 		tw_err_set(e, "%s: cannot sync the directory '%s': %s", path, dir,
 			   strerror(errno));
 		goto out;

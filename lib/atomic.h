@@ -44,4 +44,8 @@ int tw_atomic_write_json(const char *path, const json_t *doc,
  * "state broken" (report and stop).  e must not be NULL. */
 json_t *tw_json_load_file(const char *path, bool missing_ok, struct tw_err *e);
 
+/* Makes the entries of directory dir durable (fsync); a file system that
+ * cannot fsync a directory (EINVAL) is not an error.  -1 with errno. */
+int tw_atomic_sync_dir(const char *dir);
+
 #endif

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "atomic.h"
 #include "audit.h"
 
 /* "prev":" before the hash, "} after it: a line ends with these 74 bytes
@@ -339,14 +340,13 @@ int tw_audit_append(struct tw_audit *a, const char *json_obj, size_t len,
 	return 0;
 }
 
-/* The directory holding path: "." for "a.ndjson", "/" for "/a.ndjson".
- * Some file systems cannot fsync a directory (EINVAL): not an error. */
+/* Syncs the directory holding path: "." for "a.ndjson", "/" for
+ * "/a.ndjson". */
 static int sync_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir;
 	size_t n;
-	int fd, rc, saved;
 
 	if (!slash) {
 		dir = strdup(".");
@@ -362,15 +362,8 @@ static int sync_dir_of(const char *path)
 		errno = ENOMEM;
 		return -1;
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = tw_atomic_sync_dir(dir), saved = errno;
 	free(dir);
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	saved = errno;
-	close(fd);
-	if (rc < 0 && saved == EINVAL)
-		rc = 0;
 	errno = saved;
 	return rc;
 }

@@ -18,7 +18,12 @@ int tw_err_set(struct tw_err *e, const char *fmt, ...)
 
 const char *tw_err_quote(char *buf, const char *s, size_t len)
 {
-	size_t i, n = len > TW_QUOTE_MAX ? TW_QUOTE_MAX : len;
+	return tw_err_quote_max(buf, s, len, TW_QUOTE_MAX);
+}
+
+const char *tw_err_quote_max(char *buf, const char *s, size_t len, size_t max)
+{
+	size_t i, n = len > max ? max : len;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];

@@ -24,4 +24,7 @@ int tw_err_set(struct tw_err *e, const char *fmt, ...)
 #define TW_QUOTE_BUF (TW_QUOTE_MAX + 4)
 const char *tw_err_quote(char *buf, const char *s, size_t len);
 
+/* The same with another limit: buf holds max + 4 bytes. */
+const char *tw_err_quote_max(char *buf, const char *s, size_t len, size_t max);
+
 #endif

@@ -365,23 +365,6 @@ static bool backoff_sleep(int64_t ns, volatile sig_atomic_t *stop)
 	}
 }
 
-/* s quoted for a message: CMD_QUOTE_MAX bytes at most, control bytes
- * as '?', "..." when cut.  buf holds CMD_QUOTE_MAX + 4 bytes. */
-static const char *quote(char *buf, const char *s, size_t len, size_t max)
-{
-	size_t i, n = len > max ? max : len;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
-	if (len > n) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 /* ns as seconds, "2", "0.3" or "1.25", to the millisecond, written by
  * hand so that no locale can turn the point into a comma. */
@@ -412,7 +395,7 @@ static int failure(const char *cmd, int64_t limit,
 	const char *plural = r->attempts == 1 ? "" : "s";
 	const char *intr = r->interrupted ? " (interrupted)" : "";
 
-	quote(qcmd, cmd, strlen(cmd), CMD_QUOTE_MAX);
+	tw_err_quote_max(qcmd, cmd, strlen(cmd), CMD_QUOTE_MAX);
 	if (r->timed_out)
 		snprintf(what, sizeof what, "timed out after %s s (%d attempt%s)%s",
 			 secs(n, sizeof n, limit), r->attempts, plural, intr);
@@ -435,7 +418,7 @@ static int failure(const char *cmd, int64_t limit,
 		size_t k = (size_t)((nl ? nl : end) - s);
 		if (k > 0 && s[k - 1] == '\r')
 			k--;
-		quote(line, s, k, TW_RUNCMD_ERR_MAX);
+		tw_err_quote_max(line, s, k, TW_RUNCMD_ERR_MAX);
 	}
 	return tw_err_set(e, "'%s' %s%s%s", qcmd, what, line[0] ? ": " : "", line);
 }
@@ -457,7 +440,7 @@ int tw_runcmd(const struct tw_runcmd_opts *o, const char *input, size_t len,
 			int saved = errno;
 			r->seconds = (double)(now_ns() - t0) / NS_PER_S;
 			return tw_err_set(e, "cannot run '%s': %s",
-					  quote(qcmd, o->cmd, strlen(o->cmd), CMD_QUOTE_MAX),
+					  tw_err_quote_max(qcmd, o->cmd, strlen(o->cmd), CMD_QUOTE_MAX),
 					  strerror(saved));
 		}
 		r->attempts++;
