@@ -131,20 +131,12 @@ static int do_exec(void *ctx, const char *record, size_t len, struct tw_err *e)
 	return rc;
 }
 
-/* The read loop's callback (run.h). */
-struct act_ctx {
-	struct tw_act *act;
-	struct tw_diag *diag;
-};
-
-static int act_line(void *arg, const char *file, long long lineno, const char *line, size_t len,
+/* The read loop's callback (run.h); lines too long never come here. */
+static int act_line(void *act, const char *file, long long lineno, const char *line, size_t len,
 		    const char *eol, bool too_long, struct tw_err *e)
 {
-	struct act_ctx *c = arg;
-	if (too_long)
-		return tw_diag_reject(c->diag, file, lineno, line, len, "", "line longer than %zu bytes",
-				      (size_t)TW_IN_MAX_LINE);
-	return tw_act_line(c->act, file, lineno, line, len, eol, e);
+	(void)too_long;
+	return tw_act_line(act, file, lineno, line, len, eol, e);
 }
 
 static int verify(const char *path)
@@ -268,10 +260,9 @@ int main(int argc, char **argv)
 	}
 
 	char *stdin_only[] = { "-", NULL };
-	struct act_ctx ctx = { act, &diag };
 	struct tw_run run = {
-		.out = &out, .resume = state ? &res : NULL, .signal = &got_signal,
-		.line = act_line, .ctx = &ctx,
+		.out = &out, .resume = state ? &res : NULL, .signal = &got_signal, .diag = &diag,
+		.line = act_line, .ctx = act,
 	};
 	if (tw_run_files(&run, optind < argc ? argv + optind : stdin_only, &e) < 0)
 		goto fatal;

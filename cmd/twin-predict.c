@@ -75,21 +75,12 @@ static size_t count(const char *opt, const char *s, double min)
 	return (size_t)v;
 }
 
-/* The read loop's callback (run.h). */
-struct predict_ctx {
-	struct tw_predict *p;
-	struct tw_diag *diag;
-};
-
-static int predict_line(void *arg, const char *file, long long lineno, const char *line, size_t len,
+/* The read loop's callback (run.h); lines too long never come here. */
+static int predict_line(void *p, const char *file, long long lineno, const char *line, size_t len,
 			const char *eol, bool too_long, struct tw_err *e)
 {
-	struct predict_ctx *c = arg;
-	(void)e;
-	if (too_long)
-		return tw_diag_reject(c->diag, file, lineno, line, len, "", "line longer than %zu bytes",
-				      (size_t)TW_IN_MAX_LINE);
-	return tw_predict_line(c->p, file, lineno, line, len, eol);
+	(void)too_long, (void)e;
+	return tw_predict_line(p, file, lineno, line, len, eol);
 }
 
 int main(int argc, char **argv)
@@ -142,8 +133,7 @@ int main(int argc, char **argv)
 		status = TW_EXIT_FATAL;
 	} else {
 		char *stdin_only[] = { "-", NULL };
-		struct predict_ctx ctx = { p, &diag };
-		struct tw_run run = { .out = &out, .line = predict_line, .ctx = &ctx };
+		struct tw_run run = { .out = &out, .diag = &diag, .line = predict_line, .ctx = p };
 		if (tw_run_files(&run, optind < argc ? argv + optind : stdin_only, &e) < 0) {
 			tw_diag_say(&diag, "%s", e.msg);
 			status = TW_EXIT_FATAL;

@@ -123,20 +123,12 @@ static const char *split(const char *opt, char *arg)
 	return eq + 1;
 }
 
-/* The read loop's callback (run.h). */
-struct sim_ctx {
-	struct tw_sim *sim;
-	struct tw_diag *diag;
-};
-
-static int sim_line(void *arg, const char *file, long long lineno, const char *line, size_t len,
+/* The read loop's callback (run.h); lines too long never come here. */
+static int sim_line(void *sim, const char *file, long long lineno, const char *line, size_t len,
 		    const char *eol, bool too_long, struct tw_err *e)
 {
-	struct sim_ctx *c = arg;
-	if (too_long)
-		return tw_diag_reject(c->diag, file, lineno, line, len, "", "line longer than %zu bytes",
-				      (size_t)TW_IN_MAX_LINE);
-	return tw_sim_line(c->sim, file, lineno, line, len, eol, e);
+	(void)too_long;
+	return tw_sim_line(sim, file, lineno, line, len, eol, e);
 }
 
 #define MAX_REPEAT 64
@@ -297,8 +289,7 @@ int main(int argc, char **argv)
 		tw_in_close(commands);
 	} else {
 		char *stdin_only[] = { "-", NULL };
-		struct sim_ctx ctx = { sim, &diag };
-		struct tw_run run = { .out = &out, .line = sim_line, .ctx = &ctx };
+		struct tw_run run = { .out = &out, .diag = &diag, .line = sim_line, .ctx = sim };
 		if (tw_run_files(&run, optind < argc ? argv + optind : stdin_only, &e) < 0) {
 			tw_diag_say(&diag, "%s", e.msg);
 			status = TW_EXIT_FATAL;

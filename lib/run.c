@@ -32,7 +32,12 @@ static int run_file(struct tw_run *r, struct tw_in *in, struct tw_err *e)
 				continue;
 			}
 		}
-		int rc = r->line(r->ctx, file, lineno, line, len, tw_in_eol(in), s == TW_IN_TOOLONG, e);
+		int rc;
+		if (s == TW_IN_TOOLONG && r->diag)
+			rc = tw_diag_reject(r->diag, file, lineno, line, len, "", "line longer than %zu bytes",
+					    (size_t)TW_IN_MAX_LINE);
+		else
+			rc = r->line(r->ctx, file, lineno, line, len, tw_in_eol(in), s == TW_IN_TOOLONG, e);
 		if (rc < 0)
 			return -1;
 		if (rc > 0) {

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "diag.h"
 #include "err.h"
 #include "out.h"
 #include "resume.h"
@@ -22,6 +23,9 @@ struct tw_run {
 	struct tw_out *out;
 	struct tw_resume *resume;           /* NULL without --state */
 	volatile sig_atomic_t *signal;      /* set by a signal handler; NULL for none */
+	/* With it, a line too long is rejected here and never reaches the
+	 * callback; without, the callback gets it cut, too_long set. */
+	struct tw_diag *diag;
 	/* One line (too_long: cut at TW_IN_MAX_LINE): 0 to go on, 1 to stop
 	 * (--strict), -1 with e for a fatal error. */
 	int (*line)(void *ctx, const char *file, long long lineno, const char *line, size_t len,
