@@ -18,7 +18,7 @@ struct tw_predict {
 	struct tw_strmap series;       /* "asset\0sensor" -> struct tw_detector */
 	struct tw_strmap only;         /* --sensors */
 	struct tw_rec rec;
-	struct tw_buf key, name, line;
+	struct tw_buf key, name, line, residual;   /* scratch, reused per record */
 };
 
 void tw_predict_opts_init(struct tw_predict_opts *o)
@@ -70,6 +70,7 @@ void tw_predict_free(struct tw_predict *p)
 	tw_strmap_release(&p->only, NULL);
 	tw_rec_release(&p->rec);
 	tw_buf_release(&p->key), tw_buf_release(&p->name), tw_buf_release(&p->line);
+	tw_buf_release(&p->residual);
 	free(p);
 }
 
@@ -151,11 +152,7 @@ int tw_predict_line(struct tw_predict *p, const char *file, long long lineno, co
 	tw_buf_add(&p->out->b, line, len);
 	tw_buf_addc(&p->out->b, '\n');
 	size_t alen, slen;
-	p->line.len = 0;
-	const char *a = text(r, r->asset, &p->line, &alen);
-	char *asset = strndup(a, alen);
-	if (!asset)
-		abort();
+	const char *asset = text(r, r->asset, &p->line, &alen);
 	if (r->kind < 0 || tw_rec_streq(r, r->kind, "reading")) {
 		if (r->sensor >= 0 && r->value >= 0 && tw_rec_type(r, r->sensor) == TW_J_STRING &&
 		    tw_rec_type(r, r->value) == TW_J_NUMBER) {
@@ -177,17 +174,12 @@ int tw_predict_line(struct tw_predict *p, const char *file, long long lineno, co
 		int res = tw_rec_get(r, 0, "residual");
 		if (r->sensor >= 0 && res >= 0 && tw_rec_type(r, res) == TW_J_NUMBER) {
 			const char *s = text(r, r->sensor, &p->name, &slen);
-			p->key.len = 0;
-			tw_buf_adds(&p->key, "residual.");
-			tw_buf_add(&p->key, s, slen);
-			char *name = strndup(p->key.p, p->key.len);
-			if (!name)
-				abort();
-			sample(p, ts, asset, alen, name, strlen(name), tw_rec_num(r, res));
-			free(name);
+			p->residual.len = 0;
+			tw_buf_adds(&p->residual, "residual.");
+			tw_buf_add(&p->residual, s, slen);
+			sample(p, ts, asset, alen, p->residual.p, p->residual.len, tw_rec_num(r, res));
 		}
 	}
-	free(asset);
 	if (p->out->b.len >= TW_OUT_BLOCK)
 		tw_out_flush(p->out);
 	return 0;
