@@ -740,15 +740,11 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 			tw_out_flush(a->out);
 	}
 	size_t alen;
-	char *asset;
-	const char *raw = tw_rec_raw(r, r->asset, &alen);
+	tw_rec_raw(r, r->asset, &alen);
 	a->scratch.len = 0;
 	tw_buf_grow(&a->scratch, alen + 1);
 	alen = tw_rec_str(r, r->asset, a->scratch.p);
-	asset = strndup(a->scratch.p, alen);
-	(void)raw;
-	struct ac_asset *x = asset_of(a, asset, alen);
-	free(asset);
+	struct ac_asset *x = asset_of(a, a->scratch.p, alen);
 	if (is_command)
 		return 0;
 
