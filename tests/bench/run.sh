@@ -36,6 +36,12 @@
 #      one per reading), and times each from just before its reading is
 #      written to just after its command is read (monotonic clock); the
 #      median, 99th percentile and maximum.
+#   F. twin-predict vs pandas: the readings of C (gen_long, 4 assets x 6
+#      sensors) scored by twin-predict's default detector, and by rolling
+#      z-scores per series in pandas (predict_pandas.py: groupby, rolling
+#      mean and sd over the same window, a score record per reading);
+#      readings/s and peak memory of both on 600,000 and 6,000,000
+#      readings.
 #
 # Prints numbers and the project's goals next to them; never fails on
 # speed, but exits non-zero when a command itself fails.
@@ -53,7 +59,7 @@
 # 1000000; the small run of its memory has 100000, or a tenth when that is
 # smaller), BENCH_LAT_RATE and BENCH_LAT_SECONDS (readings a second and
 # seconds of the latency run of E, default 200 and 10), BENCH_SECTIONS
-# (which benchmarks to run, default ABCDE; B needs A's output, so A or B
+# (which benchmarks to run, default ABCDEF; B needs A's output, so A or B
 # runs both), BENCH_RUNS (timed runs per command, default 3),
 # BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when hyperfine is
 # installed), BENCH_PYTHON (the python with pandas and SciPy, default
@@ -77,7 +83,7 @@ sim_budget=${BENCH_SIM_BUDGET:-60}
 act_states=${BENCH_ACT_STATES:-1000000}
 lat_rate=${BENCH_LAT_RATE:-200}
 lat_secs=${BENCH_LAT_SECONDS:-10}
-sections=${BENCH_SECTIONS:-ABCDE}
+sections=${BENCH_SECTIONS:-ABCDEF}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 want() { case $sections in *["$1"]*) return 0 ;; esac; return 1; }
 
@@ -106,6 +112,7 @@ want AB && need="$ingest $gen"
 want C && need="$need $sync $genlong"
 want D && need="$need $sim"
 want E && need="$need $ingest $sync $act $genstates"
+want F && need="$need $TWIN_BIN/twin-predict $genlong"
 for f in $need; do
 	[ -x "$f" ] || { echo "run.sh: $f not built (run make bench)" >&2; exit 2; }
 done
@@ -605,4 +612,62 @@ JSON
 	latf() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" "$tmp/lat.out"; }
 	say ""
 	say "latency, reading written -> its command read, $(latf commands) of $(latf readings) readings at $lat_rate/s: median $(latf median_ms) ms, p99 $(latf p99_ms) ms, max $(latf max_ms) ms (writer at most $(latf lag_ms) ms behind its schedule)"
+fi
+
+# --- F: twin-predict vs pandas ---------------------------------------------
+
+if want F; then
+	predict=$TWIN_BIN/twin-predict
+	say ""
+	say "Benchmark F: anomaly scores per series, twin-predict vs pandas rolling z-scores ($sync_small and $sync_big readings)"
+	"$here/../deps.sh" python3-pandas
+	[ -x "$py" ] || fail "$py not found (set BENCH_PYTHON to a python3 with pandas)"
+	pd_version=$("$py" -c 'import pandas; print(pandas.__version__)') ||
+		fail "$py cannot import pandas (set BENCH_PYTHON to a python3 with pandas)"
+	long_small=$tmp/long-small.ndjson
+	long_big=$tmp/long-big.ndjson
+	if [ ! -s "$long_big" ]; then
+		step "generating $sync_small and $sync_big readings: 4 assets x 6 sensors, 1 s period"
+		"$genlong" -s "$sync_small" >"$long_small" 2>/dev/null || fail "gen_long failed"
+		"$genlong" -s "$sync_big" >"$long_big" 2>/dev/null || fail "gen_long failed"
+	fi
+	method=$("$predict" --stats "$long_small" 2>&1 >/dev/null | sed -n 's/.*method \([^,;]*\).*/\1/p')
+
+	# run_predict FILE N: sets f_secs, f_kb (twin-predict), g_secs, g_kb (pandas), f_scores.
+	run_predict() {
+		step "twin-predict on $2 readings ($hf_note)"
+		time_cmd 1 "$runs" "$predict" "$1"
+		f_secs=$secs
+		step "twin-predict on $2 readings: peak memory and counts"
+		/usr/bin/time -f '%M' -o "$tmp/rss" "$predict" --stats "$1" >/dev/null 2>"$tmp/pr.err" ||
+			{ cat "$tmp/pr.err" >&2; fail "twin-predict failed"; }
+		f_kb=$(tail -n 1 "$tmp/rss")
+		f_scores=$(sed -n 's/.* \([0-9]*\) scores.*/\1/p' "$tmp/pr.err")
+		step "pandas on $2 readings (one run, timed by /usr/bin/time with its peak memory)"
+		/usr/bin/time -f '%e %M' -o "$tmp/pd.time" \
+			"$py" "$here/predict_pandas.py" "$1" /dev/null || fail "predict_pandas.py failed"
+		g_secs=$(tail -n 1 "$tmp/pd.time" | cut -d ' ' -f 1)
+		g_secs=$(calc "$g_secs > 1e-6 ? $g_secs : 1e-6")
+		g_kb=$(tail -n 1 "$tmp/pd.time" | cut -d ' ' -f 2)
+	}
+	run_predict "$long_small" "$sync_small"
+	t_fs=$f_secs m_fs=$f_kb t_gs=$g_secs m_gs=$g_kb n_fs=$f_scores
+	run_predict "$long_big" "$sync_big"
+	t_fb=$f_secs m_fb=$f_kb t_gb=$g_secs m_gb=$g_kb n_fb=$f_scores
+
+	say ""
+	printf '%-16s %9s %9s %12s %9s\n' tool readings seconds "readings/s" "peak MB"
+	frow() {   # NAME READINGS SECONDS PEAK_KB
+		printf '%-16s %9s %9s %12s %9s\n' "$1" "$2" "$(fmt '%.3f' "$3")" \
+			"$(fmt '%.0f' "$(calc "$2 / $3")")" "$(mb_of_kb "$4")"
+	}
+	frow twin-predict "$sync_small" "$t_fs" "$m_fs"
+	frow twin-predict "$sync_big" "$t_fb" "$m_fb"
+	frow "pandas $pd_version" "$sync_small" "$t_gs" "$m_gs"
+	frow "pandas $pd_version" "$sync_big" "$t_gb" "$m_gb"
+	say ""
+	say "twin-predict: method ${method:-auto}, $hf_note; every reading passed through and scored ($n_fs and $n_fb score records); pandas: one run of the whole script (load, groupby, rolling mean and sd, write)"
+	say "twin-predict vs pandas: $(fmt '%.1f' "$(calc "$t_gb / $t_fb")")x faster on $(human "$sync_big") readings, $(fmt '%.1f' "$(calc "$t_gs / $t_fs")")x on $(human "$sync_small") (goal >= 10x)"
+	say "twin-predict peak memory $(human "$sync_small"): $(mb_of_kb "$m_fs") MB, $(human "$sync_big"): $(mb_of_kb "$m_fb") MB (goal: independent of input length)"
+	say "pandas peak memory $(human "$sync_small"): $(mb_of_kb "$m_gs") MB, $(human "$sync_big"): $(mb_of_kb "$m_gb") MB"
 fi
