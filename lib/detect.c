@@ -18,13 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AUTO_METHOD "likelihood"
+#define AUTO_METHOD "spatial"
 #define LIK_DECADES 20.0   /* likelihood score 1 at p = 1e-20 */
 
-enum method { M_MAD, M_CUSUM, M_LIKELIHOOD };
+enum method { M_MAD, M_CUSUM, M_LIKELIHOOD, M_SPATIAL };
 
 const char *const tw_detect_methods[] = {
-	"auto", "mad", "cusum", "likelihood", NULL
+	"auto", "mad", "cusum", "likelihood", "spatial", NULL
+};
+
+/* The names of enum method, in its order. */
+static const char *const method_names[] = {
+	"mad", "cusum", "likelihood", "spatial"
 };
 
 struct rollwin {
@@ -43,6 +48,8 @@ struct tw_detector {
 	double *hist;         /* likelihood: last lik_window short-term means */
 	size_t hist_n, hist_head, hist_pushes;
 	double hist_sum, hist_sq;
+	int have_range;       /* spatial: lo and hi hold the range seen */
+	double lo, hi;
 };
 
 void tw_detect_opts_init(struct tw_detect_opts *o)
@@ -55,6 +62,7 @@ void tw_detect_opts_init(struct tw_detect_opts *o)
 	o->lik_short = 10;
 	o->lik_learn = 100;
 	o->lik_min_sd = 0.02;
+	o->spatial_tol = 0.05;
 }
 
 /* ---------------------------------------------------------- rolling window */
@@ -216,7 +224,38 @@ static double likelihood_step(struct tw_detector *d, double raw)
 	return score;
 }
 
+/* NAB's spatial anomaly rule: 1 when x leaves the range of every value
+ * learned so far, widened on either side by spatial_tol times its width;
+ * then the range takes x in.  A range of one value says nothing. */
+static int spatial_step(struct tw_detector *d, double x)
+{
+	if (!d->have_range) {
+		d->lo = d->hi = x;
+		d->have_range = 1;
+		return 0;
+	}
+	double tol = d->o.spatial_tol * (d->hi - d->lo);
+	int out = d->hi > d->lo && (x > d->hi + tol || x < d->lo - tol);
+	if (x < d->lo)
+		d->lo = x;
+	if (x > d->hi)
+		d->hi = x;
+	return out;
+}
+
 /* ------------------------------------------------------------- interface */
+
+static int find_method(const char *name, enum method *m, struct tw_err *e)
+{
+	for (size_t i = 0; i < sizeof method_names / sizeof *method_names; i++)
+		if (strcmp(name, method_names[i]) == 0) {
+			*m = (enum method)i;
+			return 0;
+		}
+	char q[TW_QUOTE_BUF];
+	return tw_err_set(e, "unknown method \"%s\" (auto, mad, cusum, likelihood, spatial)",
+	                  tw_err_quote(q, name, strlen(name)));
+}
 
 static int check_opts(const struct tw_detect_opts *o, struct tw_err *e)
 {
@@ -238,6 +277,8 @@ static int check_opts(const struct tw_detect_opts *o, struct tw_err *e)
 		                  o->lik_learn, o->lik_window);
 	if (!(o->lik_min_sd > 0.0) || !isfinite(o->lik_min_sd))
 		return tw_err_set(e, "likelihood sd floor must be finite and > 0");
+	if (!(o->spatial_tol >= 0.0) || !isfinite(o->spatial_tol))
+		return tw_err_set(e, "spatial tolerance must be finite and >= 0");
 	return 0;
 }
 
@@ -246,7 +287,7 @@ struct tw_detector *tw_detector_new(const char *method,
                                     struct tw_err *e)
 {
 	struct tw_detect_opts def;
-	enum method m;
+	enum method m = M_MAD;
 
 	if (!o) {
 		tw_detect_opts_init(&def);
@@ -254,19 +295,7 @@ struct tw_detector *tw_detector_new(const char *method,
 	}
 	if (!method || strcmp(method, "auto") == 0)
 		method = AUTO_METHOD;
-	if (strcmp(method, "mad") == 0)
-		m = M_MAD;
-	else if (strcmp(method, "cusum") == 0)
-		m = M_CUSUM;
-	else if (strcmp(method, "likelihood") == 0)
-		m = M_LIKELIHOOD;
-	else {
-		char q[TW_QUOTE_BUF];
-		tw_err_set(e, "unknown method \"%s\" (auto, mad, cusum, likelihood)",
-		           tw_err_quote(q, method, strlen(method)));
-		return NULL;
-	}
-	if (check_opts(o, e) < 0)
+	if (find_method(method, &m, e) < 0 || check_opts(o, e) < 0)
 		return NULL;
 
 	struct tw_detector *d = calloc(1, sizeof *d);
@@ -280,7 +309,7 @@ struct tw_detector *tw_detector_new(const char *method,
 	d->w.ring = malloc(o->window * sizeof *d->w.ring);
 	d->w.sorted = malloc(o->window * sizeof *d->w.sorted);
 	int ok = d->w.ring && d->w.sorted;
-	if (ok && m == M_LIKELIHOOD) {
+	if (ok && (m == M_LIKELIHOOD || m == M_SPATIAL)) {
 		d->raw = malloc(o->lik_short * sizeof *d->raw);
 		d->hist = malloc(o->lik_window * sizeof *d->hist);
 		ok = d->raw && d->hist;
@@ -309,8 +338,17 @@ double tw_detector_score(struct tw_detector *d, int64_t ts, double value)
 		/* the sums start once warm: before, the window is too short */
 		score = warm ? cusum_step(d, z) : 0.0;
 		break;
-	default:
+	case M_LIKELIHOOD:
 		score = warm ? likelihood_step(d, mad_score(z)) : 0.0;
+		break;
+	default:
+		/* the range is learned from the first value, the likelihood
+		 * once warm, as for "likelihood" */
+		score = spatial_step(d, value);
+		if (warm) {
+			double lik = likelihood_step(d, mad_score(z));
+			score = score ? 1.0 : lik;
+		}
 		break;
 	}
 	win_push(&d->w, value);
@@ -322,8 +360,7 @@ double tw_detector_score(struct tw_detector *d, int64_t ts, double value)
 
 const char *tw_detector_method(const struct tw_detector *d)
 {
-	static const char *const names[] = { "mad", "cusum", "likelihood" };
-	return names[d->method];
+	return method_names[d->method];
 }
 
 void tw_detector_free(struct tw_detector *d)

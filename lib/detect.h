@@ -56,11 +56,13 @@ struct tw_detect_opts {
 	size_t lik_short;  /* likelihood: raw scores averaged (>= 1) */
 	size_t lik_learn;  /* likelihood: history needed before scoring (>= 2) */
 	double lik_min_sd; /* likelihood: floor of the history's sd (> 0) */
+	double spatial_tol; /* spatial: range widening, in range widths (>= 0) */
 };
 
 /* Fills o with the defaults: window 288, warmup 288, cusum_k 0.5,
  * cusum_h 8, lik_window 8640, lik_short 10, lik_learn 100,
- * lik_min_sd 0.02. */
+ * lik_min_sd 0.02,
+ * spatial_tol 0.05. */
 void tw_detect_opts_init(struct tw_detect_opts *o);
 
 /* The method names accepted, "auto" first, NULL-terminated. */
