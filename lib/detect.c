@@ -18,13 +18,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AUTO_METHOD "likelihood"
+#include <jansson.h>
+
+#define AUTO_METHOD "spatial"
 #define LIK_DECADES 20.0   /* likelihood score 1 at p = 1e-20 */
 
-enum method { M_MAD, M_CUSUM, M_LIKELIHOOD };
+enum method { M_MAD, M_CUSUM, M_LIKELIHOOD, M_SPATIAL };
 
 const char *const tw_detect_methods[] = {
-	"auto", "mad", "cusum", "likelihood", NULL
+	"auto", "mad", "cusum", "likelihood", "spatial", NULL
+};
+
+/* The names of enum method, in its order. */
+static const char *const method_names[] = {
+	"mad", "cusum", "likelihood", "spatial"
 };
 
 struct rollwin {
@@ -43,6 +50,8 @@ struct tw_detector {
 	double *hist;         /* likelihood: last lik_window short-term means */
 	size_t hist_n, hist_head, hist_pushes;
 	double hist_sum, hist_sq;
+	int have_range;       /* spatial: lo and hi hold the range seen */
+	double lo, hi;
 };
 
 void tw_detect_opts_init(struct tw_detect_opts *o)
@@ -55,6 +64,7 @@ void tw_detect_opts_init(struct tw_detect_opts *o)
 	o->lik_short = 10;
 	o->lik_learn = 100;
 	o->lik_min_sd = 0.02;
+	o->spatial_tol = 0.05;
 }
 
 /* ---------------------------------------------------------- rolling window */
@@ -216,7 +226,38 @@ static double likelihood_step(struct tw_detector *d, double raw)
 	return score;
 }
 
+/* NAB's spatial anomaly rule: 1 when x leaves the range of every value
+ * learned so far, widened on either side by spatial_tol times its width;
+ * then the range takes x in.  A range of one value says nothing. */
+static int spatial_step(struct tw_detector *d, double x)
+{
+	if (!d->have_range) {
+		d->lo = d->hi = x;
+		d->have_range = 1;
+		return 0;
+	}
+	double tol = d->o.spatial_tol * (d->hi - d->lo);
+	int out = d->hi > d->lo && (x > d->hi + tol || x < d->lo - tol);
+	if (x < d->lo)
+		d->lo = x;
+	if (x > d->hi)
+		d->hi = x;
+	return out;
+}
+
 /* ------------------------------------------------------------- interface */
+
+static int find_method(const char *name, enum method *m, struct tw_err *e)
+{
+	for (size_t i = 0; i < sizeof method_names / sizeof *method_names; i++)
+		if (strcmp(name, method_names[i]) == 0) {
+			*m = (enum method)i;
+			return 0;
+		}
+	char q[TW_QUOTE_BUF];
+	return tw_err_set(e, "unknown method \"%s\" (auto, mad, cusum, likelihood, spatial)",
+	                  tw_err_quote(q, name, strlen(name)));
+}
 
 static int check_opts(const struct tw_detect_opts *o, struct tw_err *e)
 {
@@ -238,6 +279,8 @@ static int check_opts(const struct tw_detect_opts *o, struct tw_err *e)
 		                  o->lik_learn, o->lik_window);
 	if (!(o->lik_min_sd > 0.0) || !isfinite(o->lik_min_sd))
 		return tw_err_set(e, "likelihood sd floor must be finite and > 0");
+	if (!(o->spatial_tol >= 0.0) || !isfinite(o->spatial_tol))
+		return tw_err_set(e, "spatial tolerance must be finite and >= 0");
 	return 0;
 }
 
@@ -246,7 +289,7 @@ struct tw_detector *tw_detector_new(const char *method,
                                     struct tw_err *e)
 {
 	struct tw_detect_opts def;
-	enum method m;
+	enum method m = M_MAD;
 
 	if (!o) {
 		tw_detect_opts_init(&def);
@@ -254,19 +297,7 @@ struct tw_detector *tw_detector_new(const char *method,
 	}
 	if (!method || strcmp(method, "auto") == 0)
 		method = AUTO_METHOD;
-	if (strcmp(method, "mad") == 0)
-		m = M_MAD;
-	else if (strcmp(method, "cusum") == 0)
-		m = M_CUSUM;
-	else if (strcmp(method, "likelihood") == 0)
-		m = M_LIKELIHOOD;
-	else {
-		char q[TW_QUOTE_BUF];
-		tw_err_set(e, "unknown method \"%s\" (auto, mad, cusum, likelihood)",
-		           tw_err_quote(q, method, strlen(method)));
-		return NULL;
-	}
-	if (check_opts(o, e) < 0)
+	if (find_method(method, &m, e) < 0 || check_opts(o, e) < 0)
 		return NULL;
 
 	struct tw_detector *d = calloc(1, sizeof *d);
@@ -280,7 +311,7 @@ struct tw_detector *tw_detector_new(const char *method,
 	d->w.ring = malloc(o->window * sizeof *d->w.ring);
 	d->w.sorted = malloc(o->window * sizeof *d->w.sorted);
 	int ok = d->w.ring && d->w.sorted;
-	if (ok && m == M_LIKELIHOOD) {
+	if (ok && (m == M_LIKELIHOOD || m == M_SPATIAL)) {
 		d->raw = malloc(o->lik_short * sizeof *d->raw);
 		d->hist = malloc(o->lik_window * sizeof *d->hist);
 		ok = d->raw && d->hist;
@@ -309,8 +340,17 @@ double tw_detector_score(struct tw_detector *d, int64_t ts, double value)
 		/* the sums start once warm: before, the window is too short */
 		score = warm ? cusum_step(d, z) : 0.0;
 		break;
-	default:
+	case M_LIKELIHOOD:
 		score = warm ? likelihood_step(d, mad_score(z)) : 0.0;
+		break;
+	default:
+		/* the range is learned from the first value, the likelihood
+		 * once warm, as for "likelihood" */
+		score = spatial_step(d, value);
+		if (warm) {
+			double lik = likelihood_step(d, mad_score(z));
+			score = score ? 1.0 : lik;
+		}
 		break;
 	}
 	win_push(&d->w, value);
@@ -322,8 +362,7 @@ double tw_detector_score(struct tw_detector *d, int64_t ts, double value)
 
 const char *tw_detector_method(const struct tw_detector *d)
 {
-	static const char *const names[] = { "mad", "cusum", "likelihood" };
-	return names[d->method];
+	return method_names[d->method];
 }
 
 void tw_detector_free(struct tw_detector *d)
@@ -335,4 +374,232 @@ void tw_detector_free(struct tw_detector *d)
 	free(d->raw);
 	free(d->hist);
 	free(d);
+}
+
+/* ------------------------------------------------------------ persistence */
+
+/* A JSON array of the doubles v[0..n), NULL on no memory. */
+static json_t *reals(const double *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_real(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+json_t *tw_detector_save(const struct tw_detector *d)
+{
+	const struct tw_detect_opts *o = &d->o;
+	json_t *opts = json_pack("{s:I, s:I, s:f, s:f, s:I, s:I, s:I, s:f, s:f}",
+		"window", (json_int_t)o->window, "warmup", (json_int_t)o->warmup,
+		"cusum_k", o->cusum_k, "cusum_h", o->cusum_h,
+		"lik_window", (json_int_t)o->lik_window,
+		"lik_short", (json_int_t)o->lik_short,
+		"lik_learn", (json_int_t)o->lik_learn,
+		"lik_min_sd", o->lik_min_sd, "spatial_tol", o->spatial_tol);
+	json_t *j = json_pack("{s:s, s:o, s:I, s:o, s:o, s:I, s:[f, f]}",
+		"method", method_names[d->method], "options", opts,
+		"learned", (json_int_t)d->learned,
+		"ring", reals(d->w.ring, d->w.n), "sorted", reals(d->w.sorted, d->w.n),
+		"head", (json_int_t)d->w.head, "cusum", d->cpos, d->cneg);
+	if (j && (d->method == M_LIKELIHOOD || d->method == M_SPATIAL)) {
+		json_t *lik = json_pack("{s:o, s:I, s:o, s:I, s:I, s:f, s:f}",
+			"raw", reals(d->raw, d->raw_n), "raw_head", (json_int_t)d->raw_head,
+			"hist", reals(d->hist, d->hist_n),
+			"hist_head", (json_int_t)d->hist_head,
+			"hist_pushes", (json_int_t)d->hist_pushes,
+			"hist_sum", d->hist_sum, "hist_sq", d->hist_sq);
+		if (!lik || json_object_set_new(j, "likelihood", lik) < 0) {
+			json_decref(j);
+			return NULL;
+		}
+	}
+	if (j && d->method == M_SPATIAL) {
+		json_t *r = d->have_range ? json_pack("[f, f]", d->lo, d->hi)
+		                          : json_null();
+		if (!r || json_object_set_new(j, "range", r) < 0) {
+			json_decref(j);
+			return NULL;
+		}
+	}
+	return j;
+}
+
+/* Member key of obj as a count (a JSON integer >= 0) into *out. */
+static int get_count(const json_t *obj, const char *key, size_t *out,
+                     struct tw_err *e)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (!v)
+		return tw_err_set(e, "detector state: %s: missing", key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return tw_err_set(e, "detector state: %s: expected an integer >= 0", key);
+	*out = (size_t)json_integer_value(v);
+	return 0;
+}
+
+/* Member key of obj as a finite number into *out. */
+static int get_real(const json_t *obj, const char *key, double *out,
+                    struct tw_err *e)
+{
+	const json_t *v = json_object_get(obj, key);
+	if (!v)
+		return tw_err_set(e, "detector state: %s: missing", key);
+	if (!json_is_number(v) || !isfinite(json_number_value(v)))
+		return tw_err_set(e, "detector state: %s: expected a number", key);
+	*out = json_number_value(v);
+	return 0;
+}
+
+/* Member key of obj, an array of at most cap finite numbers, into v;
+ * its length into *n. */
+static int get_reals(const json_t *obj, const char *key, double *v,
+                     size_t cap, size_t *n, struct tw_err *e)
+{
+	const json_t *a = json_object_get(obj, key);
+	if (!a)
+		return tw_err_set(e, "detector state: %s: missing", key);
+	if (!json_is_array(a))
+		return tw_err_set(e, "detector state: %s: expected an array", key);
+	if (json_array_size(a) > cap)
+		return tw_err_set(e, "detector state: %s: %zu values, at most %zu",
+		                  key, json_array_size(a), cap);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const json_t *x = json_array_get(a, i);
+		if (!json_is_number(x) || !isfinite(json_number_value(x)))
+			return tw_err_set(e, "detector state: %s[%zu]: expected a number",
+			                  key, i);
+		v[i] = json_number_value(x);
+	}
+	*n = json_array_size(a);
+	return 0;
+}
+
+/* A ring of n values of capacity cap with its oldest at head: head is 0
+ * until the ring is full. */
+static int check_ring(const char *key, size_t n, size_t head, size_t cap,
+                      struct tw_err *e)
+{
+	if (head >= cap || (n < cap && head != 0))
+		return tw_err_set(e, "detector state: %s: head %zu with %zu of %zu values",
+		                  key, head, n, cap);
+	return 0;
+}
+
+static int load_options(const json_t *j, struct tw_detect_opts *o,
+                        struct tw_err *e)
+{
+	if (!json_is_object(j))
+		return tw_err_set(e, "detector state: options: expected an object");
+	tw_detect_opts_init(o);
+	if (get_count(j, "window", &o->window, e) < 0 ||
+	    get_count(j, "warmup", &o->warmup, e) < 0 ||
+	    get_real(j, "cusum_k", &o->cusum_k, e) < 0 ||
+	    get_real(j, "cusum_h", &o->cusum_h, e) < 0 ||
+	    get_count(j, "lik_window", &o->lik_window, e) < 0 ||
+	    get_count(j, "lik_short", &o->lik_short, e) < 0 ||
+	    get_count(j, "lik_learn", &o->lik_learn, e) < 0 ||
+	    get_real(j, "lik_min_sd", &o->lik_min_sd, e) < 0 ||
+	    get_real(j, "spatial_tol", &o->spatial_tol, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* The state of j into d, made by tw_detector_new with j's method and
+ * options. */
+static int load_state(struct tw_detector *d, const json_t *j, struct tw_err *e)
+{
+	size_t n, m;
+	if (get_count(j, "learned", &d->learned, e) < 0 ||
+	    get_reals(j, "ring", d->w.ring, d->w.cap, &n, e) < 0 ||
+	    get_reals(j, "sorted", d->w.sorted, d->w.cap, &m, e) < 0 ||
+	    get_count(j, "head", &d->w.head, e) < 0 ||
+	    check_ring("ring", n, d->w.head, d->w.cap, e) < 0)
+		return -1;
+	if (m != n)
+		return tw_err_set(e, "detector state: sorted: %zu values, ring %zu", m, n);
+	for (size_t i = 1; i < n; i++)
+		if (d->w.sorted[i] < d->w.sorted[i - 1])
+			return tw_err_set(e, "detector state: sorted: not in order at %zu", i);
+	d->w.n = n;
+	if (n > d->learned)
+		return tw_err_set(e, "detector state: %zu values in the window, %zu learned",
+		                  n, d->learned);
+
+	const json_t *c = json_object_get(j, "cusum");
+	if (!json_is_array(c) || json_array_size(c) != 2 ||
+	    !json_is_number(json_array_get(c, 0)) || !json_is_number(json_array_get(c, 1)))
+		return tw_err_set(e, "detector state: cusum: expected 2 numbers");
+	d->cpos = json_number_value(json_array_get(c, 0));
+	d->cneg = json_number_value(json_array_get(c, 1));
+	if (!(d->cpos >= 0.0 && d->cpos <= 2.0 * d->o.cusum_h) ||
+	    !(d->cneg >= 0.0 && d->cneg <= 2.0 * d->o.cusum_h))
+		return tw_err_set(e, "detector state: cusum: sums out of range 0..2h");
+
+	if (d->method == M_LIKELIHOOD || d->method == M_SPATIAL) {
+		const json_t *l = json_object_get(j, "likelihood");
+		if (!json_is_object(l))
+			return tw_err_set(e, "detector state: likelihood: expected an object");
+		if (get_reals(l, "raw", d->raw, d->o.lik_short, &d->raw_n, e) < 0 ||
+		    get_count(l, "raw_head", &d->raw_head, e) < 0 ||
+		    check_ring("raw", d->raw_n, d->raw_head, d->o.lik_short, e) < 0 ||
+		    get_reals(l, "hist", d->hist, d->o.lik_window, &d->hist_n, e) < 0 ||
+		    get_count(l, "hist_head", &d->hist_head, e) < 0 ||
+		    check_ring("hist", d->hist_n, d->hist_head, d->o.lik_window, e) < 0 ||
+		    get_count(l, "hist_pushes", &d->hist_pushes, e) < 0 ||
+		    get_real(l, "hist_sum", &d->hist_sum, e) < 0 ||
+		    get_real(l, "hist_sq", &d->hist_sq, e) < 0)
+			return -1;
+		if (d->hist_n > d->hist_pushes || d->raw_n > d->learned)
+			return tw_err_set(e, "detector state: likelihood: more values than learned");
+	}
+	if (d->method == M_SPATIAL) {
+		const json_t *r = json_object_get(j, "range");
+		if (json_is_null(r)) {
+			if (d->learned > 0)
+				return tw_err_set(e, "detector state: range: null after %zu values",
+				                  d->learned);
+		} else if (!json_is_array(r) || json_array_size(r) != 2 ||
+		           !json_is_number(json_array_get(r, 0)) ||
+		           !json_is_number(json_array_get(r, 1))) {
+			return tw_err_set(e, "detector state: range: expected [low, high] or null");
+		} else {
+			d->lo = json_number_value(json_array_get(r, 0));
+			d->hi = json_number_value(json_array_get(r, 1));
+			if (!isfinite(d->lo) || !isfinite(d->hi) || d->lo > d->hi)
+				return tw_err_set(e, "detector state: range: expected low <= high");
+			d->have_range = 1;
+		}
+	}
+	return 0;
+}
+
+struct tw_detector *tw_detector_load(const json_t *j, struct tw_err *e)
+{
+	struct tw_detect_opts o;
+	enum method m = M_MAD;
+
+	if (!json_is_object(j)) {
+		tw_err_set(e, "detector state: expected an object");
+		return NULL;
+	}
+	const json_t *name = json_object_get(j, "method");
+	if (!json_is_string(name)) {
+		tw_err_set(e, "detector state: method: expected a string");
+		return NULL;
+	}
+	if (find_method(json_string_value(name), &m, e) < 0 ||
+	    load_options(json_object_get(j, "options"), &o, e) < 0)
+		return NULL;
+	struct tw_detector *d = tw_detector_new(method_names[m], &o, e);
+	if (!d)
+		return NULL;
+	if (load_state(d, j, e) < 0) {
+		tw_detector_free(d);
+		return NULL;
+	}
+	return d;
 }

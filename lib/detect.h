@@ -45,6 +45,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 struct tw_detect_opts {
@@ -56,11 +58,13 @@ struct tw_detect_opts {
 	size_t lik_short;  /* likelihood: raw scores averaged (>= 1) */
 	size_t lik_learn;  /* likelihood: history needed before scoring (>= 2) */
 	double lik_min_sd; /* likelihood: floor of the history's sd (> 0) */
+	double spatial_tol; /* spatial: range widening, in range widths (>= 0) */
 };
 
 /* Fills o with the defaults: window 288, warmup 288, cusum_k 0.5,
  * cusum_h 8, lik_window 8640, lik_short 10, lik_learn 100,
- * lik_min_sd 0.02. */
+ * lik_min_sd 0.02,
+ * spatial_tol 0.05. */
 void tw_detect_opts_init(struct tw_detect_opts *o);
 
 /* The method names accepted, "auto" first, NULL-terminated. */
@@ -81,6 +85,29 @@ double tw_detector_score(struct tw_detector *d, int64_t ts, double value);
 
 /* The method actually run ("auto" resolved); owned by the detector. */
 const char *tw_detector_method(const struct tw_detector *d);
+
+/* The detector's state as JSON (a new reference, NULL on no memory): its
+ * method, options and everything it has learned, so that a model file
+ * can carry a trained detector.  All numbers are finite; integers are
+ * JSON integers.  The layout, for the record (an object):
+ *   method   the method run ("auto" resolved)
+ *   options  every member of struct tw_detect_opts, by its name
+ *   learned  finite values learned
+ *   ring     the rolling window in storage order, head its oldest slot
+ *   sorted   the same values in increasing order
+ *   cusum    [S+, S-]
+ *   likelihood ("likelihood", "spatial") {raw, raw_head, hist,
+ *            hist_head, hist_pushes, hist_sum, hist_sq}
+ *   range    ("spatial") [low, high] of the values learned, or null */
+json_t *tw_detector_save(const struct tw_detector *d);
+
+/* A detector from tw_detector_save's JSON: the same method, options and
+ * state, so that it gives the same scores, bit for bit, as the saved one
+ * would have.  NULL with e filled when j is not such a state: a member
+ * missing or of the wrong type, an option out of range, an array longer
+ * than its capacity, a head out of its ring, values out of order, or no
+ * memory.  The caller frees it. */
+struct tw_detector *tw_detector_load(const json_t *j, struct tw_err *e);
 
 /* Frees d and all it holds; NULL is allowed. */
 void tw_detector_free(struct tw_detector *d);

@@ -6,9 +6,12 @@
 #   2. the baseline detector (baseline_zscore.py, a rolling z-score, the
 #      bar the C detectors must beat) over every NAB file present, scored
 #      with nab_score.py;
-#   3. twin-predict over the same files, scored the same way: its default
-#      method, then each of mad, cusum and likelihood, one configuration
-#      (the defaults) for every file.
+#   3. the reference: a port of NAB's windowedGaussian detector
+#      (windowed_gaussian.py; 39.6 standard published on the full corpus),
+#      scored the same way;
+#   4. twin-predict over the same files, scored the same way: its default
+#      method, then each of mad, cusum, likelihood and spatial, one
+#      configuration (the defaults) for every file.
 #
 # Data: ../shared/data/nab relative to the repository root (see its
 # README); when it is absent the script says so and exits 0.
@@ -119,6 +122,11 @@ twin_predict() {
 	}' "$out/out.ndjson" "$out/in.csv"
 }
 
+echo
+echo "== NAB, reference: NAB's windowedGaussian (window 6400, step 100)"
+run_detector windowedGaussian "$PYTHON" "$EVAL/windowed_gaussian.py"
+"$PYTHON" "$EVAL/nab_score.py" $verbose "$out/windowedGaussian" "$NAB"
+
 if [ ! -x "$TWIN_BIN/twin-predict" ] || [ ! -x "$TWIN_BIN/twin-ingest" ]; then
 	echo "eval: no twin-ingest and twin-predict in $TWIN_BIN (run make)" >&2
 	exit 2
@@ -129,7 +137,7 @@ echo "== NAB, twin-predict (default method, defaults for every file)"
 run_detector twin-predict twin_predict
 "$PYTHON" "$EVAL/nab_score.py" $verbose "$out/twin-predict" "$NAB"
 
-for m in mad cusum likelihood; do
+for m in mad cusum likelihood spatial; do
 	echo
 	echo "== NAB, twin-predict --method=$m"
 	run_detector "twin-predict-$m" twin_predict --method="$m"

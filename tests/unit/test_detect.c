@@ -8,6 +8,9 @@
 
 #define N 2000
 
+/* test_load_bad: a member to delete rather than replace */
+static const char null_text[] = "";
+
 /* A deterministic noise source (xorshift64*), roughly N(0,1) as the sum
  * of 12 uniforms minus 6. */
 static uint64_t rng_state;
@@ -74,7 +77,7 @@ static void test_new(void)
 	struct tw_detector *d = tw_detector_new(NULL, NULL, &e);
 	CHECK(d != NULL);
 	if (d)
-		CHECK_STR(tw_detector_method(d), "likelihood");
+		CHECK_STR(tw_detector_method(d), "spatial");
 	tw_detector_free(d);
 	tw_detector_free(NULL);
 
@@ -97,6 +100,10 @@ static void test_new(void)
 	tw_detect_opts_init(&o);
 	o.lik_min_sd = -1.0;
 	CHECK(tw_detector_new("likelihood", &o, &e) == NULL);
+	tw_detect_opts_init(&o);
+	o.spatial_tol = -0.1;
+	CHECK(tw_detector_new("spatial", &o, &e) == NULL);
+	CHECK(strstr(e.msg, "spatial tolerance") != NULL);
 	d = tw_detector_new("mad", NULL, NULL);   /* e may be NULL */
 	CHECK(d != NULL);
 	tw_detector_free(d);
@@ -258,6 +265,167 @@ static void test_window_slides(void)
 	CHECK(count_above(s, 1100, N, 0.5) < (N - 1100) / 20);
 }
 
+/* "spatial": one spike out of the range learned is 1 at once (the
+ * likelihood alone would average it away); a value inside the range
+ * widened by 5% is not flagged by the rule; nothing during the warm-up
+ * even though the range grows then. */
+static void test_spatial(void)
+{
+	static double x[N], s[N];
+	int spike = 1500;
+
+	series_noise(x, 20.0, 1.0);
+	double lo = x[0], hi = x[0];
+	for (int i = 0; i < spike; i++) {
+		lo = fmin(lo, x[i]);
+		hi = fmax(hi, x[i]);
+	}
+	x[spike] = hi + 0.5 * (hi - lo);
+	x[spike + 100] = hi + 0.01 * (hi - lo);   /* inside the tolerance */
+	CHECK_INT(run("spatial", NULL, x, s, N), 0);
+	CHECK(all_in_unit(s, N));
+	CHECK(s[spike] == 1.0);
+	CHECK(s[spike + 100] < 1.0);
+	CHECK_INT(count_above(s, 0, 288, 0.0), 0);
+	/* the same spike, mostly ignored by the likelihood */
+	CHECK_INT(run("likelihood", NULL, x, s, N), 0);
+	CHECK(s[spike] < 1.0);
+	/* a constant series then a step: the range of one value says
+	 * nothing, so the step is not a spatial anomaly */
+	for (int i = 0; i < N; i++)
+		x[i] = i < 1000 ? 7.0 : 8.0;
+	CHECK_INT(run("spatial", NULL, x, s, N), 0);
+	CHECK(s[1000] < 1.0);
+}
+
+/* Save after k values, load, go on: the same scores bit for bit as the
+ * detector never saved, also through the JSON text, for every method. */
+static void test_save_load(void)
+{
+	static double x[N], s1[N], s2[N];
+	struct tw_err e = { "" };
+	struct tw_detect_opts o;
+	const int ks[] = { 0, 3, 150, 1200 };
+
+	series_noise(x, 3.0, 2.0);
+	x[1500] += 30.0;
+	x[1600] = -50.0;
+	tw_detect_opts_init(&o);
+	o.window = 41;
+	o.warmup = 100;
+	o.lik_window = 300;
+	o.lik_short = 7;
+	o.lik_learn = 50;
+	for (int m = 0; tw_detect_methods[m]; m++) {
+		CHECK_INT(run(tw_detect_methods[m], &o, x, s1, N), 0);
+		for (size_t t = 0; t < sizeof ks / sizeof *ks; t++) {
+			int k = ks[t];
+			struct tw_detector *d = tw_detector_new(tw_detect_methods[m], &o, &e);
+			for (int i = 0; i < k; i++)
+				s2[i] = tw_detector_score(d, i, x[i]);
+			tw_detector_score(d, k, NAN);   /* not learned, not saved */
+			json_t *j = tw_detector_save(d);
+			CHECK(j != NULL);
+			char *text = json_dumps(j, JSON_COMPACT);
+			json_t *back = text ? json_loads(text, 0, NULL) : NULL;
+			struct tw_detector *d2 = tw_detector_load(back, &e);
+			CHECK(d2 != NULL);
+			if (!d2)
+				fprintf(stderr, "    %s: %s\n", tw_detect_methods[m], e.msg);
+			struct tw_detector *d3 = tw_detector_load(j, &e);
+			CHECK(d3 != NULL);
+			int same = d2 && d3;
+			if (same)
+				CHECK_STR(tw_detector_method(d2), tw_detector_method(d));
+			for (int i = k; same && i < N; i++) {
+				s2[i] = tw_detector_score(d2, i, x[i]);
+				same &= tw_detector_score(d3, i, x[i]) == s2[i];
+			}
+			CHECK(same && memcmp(s1, s2, sizeof s1) == 0);
+			free(text);
+			json_decref(j);
+			json_decref(back);
+			tw_detector_free(d);
+			tw_detector_free(d2);
+			tw_detector_free(d3);
+		}
+	}
+}
+
+/* Loading what is not a saved state fails with a message naming the
+ * problem, never crashes. */
+static void test_load_bad(void)
+{
+	struct tw_err e = { "" };
+	struct tw_detect_opts o;
+	static const struct {
+		const char *path, *value, *msg;
+	} bad[] = {
+		{ "method", "\"zscore\"", "unknown method" },
+		{ "method", "3", "method: expected a string" },
+		{ "options", "[]", "options: expected an object" },
+		{ "options.window", "2", "window 2 out of range" },
+		{ "options.window", "-5", "window: expected an integer" },
+		{ "options.lik_min_sd", "\"x\"", "lik_min_sd: expected a number" },
+		{ "learned", "1.5", "learned: expected an integer" },
+		{ "ring", "{}", "ring: expected an array" },
+		{ "ring", "[1, 2, 3, 4, 5, 6, 7, 8]", "ring: 8 values, at most 5" },
+		{ "ring", "[1, \"a\"]", "ring[1]: expected a number" },
+		{ "sorted", "[3, 2, 1, 0, -1]", "not in order" },
+		{ "sorted", "[1]", "sorted: 1 values, ring 5" },
+		{ "head", "5", "ring: head 5" },
+		{ "cusum", "[1]", "cusum: expected 2 numbers" },
+		{ "cusum", "[-1, 0]", "cusum: sums out of range" },
+		{ "likelihood", "null", "likelihood: expected an object" },
+		{ "likelihood.raw_head", "9", "raw: head 9" },
+		{ "likelihood.hist", "[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]", "hist: 11 values" },
+		{ "likelihood.hist_sum", null_text, "hist_sum: missing" },
+		{ "range", "[2, 1]", "range: expected low <= high" },
+		{ "range", "null", "range: null after" },
+		{ "range", "7", "range: expected [low, high]" },
+	};
+
+	tw_detect_opts_init(&o);
+	o.window = 5;
+	o.warmup = 3;
+	o.lik_window = 10;
+	o.lik_short = 3;
+	o.lik_learn = 3;
+	struct tw_detector *d = tw_detector_new("spatial", &o, &e);
+	for (int i = 0; i < 40; i++)
+		tw_detector_score(d, i, (double)(i % 7));
+	json_t *good = tw_detector_save(d);
+	tw_detector_free(d);
+
+	CHECK(tw_detector_load(NULL, &e) == NULL);
+	CHECK(strstr(e.msg, "expected an object") != NULL);
+	for (size_t t = 0; t < sizeof bad / sizeof *bad; t++) {
+		json_t *j = json_deep_copy(good), *obj = j;
+		char path[64], *key = path, *dot;
+		snprintf(path, sizeof path, "%s", bad[t].path);
+		while ((dot = strchr(key, '.')) != NULL) {
+			*dot = '\0';
+			obj = json_object_get(obj, key);
+			key = dot + 1;
+		}
+		if (bad[t].value == null_text)
+			json_object_del(obj, key);
+		else
+			json_object_set_new(obj, key, json_loads(bad[t].value,
+			                                         JSON_DECODE_ANY, NULL));
+		e.msg[0] = '\0';
+		struct tw_detector *x = tw_detector_load(j, &e);
+		CHECK(x == NULL);
+		CHECK(strstr(e.msg, bad[t].msg) != NULL);
+		if (x || !strstr(e.msg, bad[t].msg))
+			fprintf(stderr, "    %s = %s: \"%s\"\n", bad[t].path,
+			        bad[t].value ? bad[t].value : "(deleted)", e.msg);
+		tw_detector_free(x);
+		json_decref(j);
+	}
+	json_decref(good);
+}
+
 int main(void)
 {
 	test_new();
@@ -267,5 +435,8 @@ int main(void)
 	test_nan();
 	test_determinism_range();
 	test_window_slides();
+	test_spatial();
+	test_save_load();
+	test_load_bad();
 	return check_done("detect");
 }
