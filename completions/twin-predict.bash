@@ -10,8 +10,10 @@ _twin_predict()
     prev=""
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-    local opts_arg="--method --threshold --window --warmup --sensors --rejects"
-    local opts_noarg="--alarms-only --stats --strict --help --version"
+    local opts_arg="--method --threshold --window --train --sensors --variance --components
+        --confidence --smooth --statistics --forecast --forecast-method --season --ar-order --forecast-every --level
+        --rul-cap --fit --model --shard --rejects"
+    local opts_noarg="--alarms-only --no-scores --rul --stats --strict --help --version"
 
     # Where the argument of an option is being completed: "--opt=ARG",
     # "--opt = ARG" (bash splits at '='), or "--opt ARG" / "-m ARG".
@@ -32,7 +34,7 @@ _twin_predict()
         case $prev in
         -m) opt=$prev ;;
         --*)
-            [[ " $opts_arg " == *" $prev "* ]] && opt=$prev
+            [[ " ${opts_arg//$'\n'/ } " == *" $prev "* ]] && opt=$prev
             ;;
         esac
     fi
@@ -49,13 +51,16 @@ _twin_predict()
 
     local words=""
     case $opt in
-    -m | --method) words="auto mad cusum likelihood" ;;
-    --rejects)
+    -m | --method) words="auto mad cusum likelihood pca" ;;
+    --forecast-method) words="holt holt-winters ar" ;;
+    --statistics) words="t2,q t2 q" ;;
+    --rejects | --fit | --model)
         [[ -z $pre ]] && compopt -o filenames 2>/dev/null
         mapfile -t COMPREPLY < <(compgen -f -P "$pre" -- "$arg")
         return 0
         ;;
-    --threshold | --window | --warmup | --sensors)
+    --threshold | --window | --train | --sensors | --variance | --components | --confidence | --smooth | \
+        --forecast | --season | --ar-order | --forecast-every | --level | --rul-cap | --shard)
         COMPREPLY=()   # a number or a list of sensor names: nothing to offer
         return 0
         ;;

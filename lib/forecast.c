@@ -470,6 +470,25 @@ static int fit(struct tw_forecaster *f)
 
 /* ----------------------------------------------------------- interface */
 
+/* The fewest training samples method m needs with options o. */
+static size_t min_train(const struct tw_forecast_opts *o, enum method m)
+{
+	size_t min = 4;
+	if (m == M_AR)
+		min = 2 * (o->order ? o->order : AR_AUTO_MAX) + 2;
+	else if (m == M_HW && o->season > TW_FORECAST_MAX_TRAIN / 2)
+		min = TW_FORECAST_MAX_TRAIN + 1;
+	else if (m == M_HW && o->season)
+		min = 2 * o->season;
+	return min < 4 ? 4 : min;
+}
+
+size_t tw_forecast_min_train(const struct tw_forecast_opts *o)
+{
+	enum method m;
+	return method_of(o->method ? o->method : "holt", &m) < 0 ? 4 : min_train(o, m);
+}
+
 static int check_opts(const struct tw_forecast_opts *o, enum method *m, struct tw_err *e)
 {
 	const char *name = o->method ? o->method : "holt";
@@ -486,16 +505,7 @@ static int check_opts(const struct tw_forecast_opts *o, enum method *m, struct t
 		return tw_err_set(e, "season 1 is no season: give 0 (detect) or at least 2");
 	if (*m == M_AR && o->order > TW_FORECAST_MAX_ORDER)
 		return tw_err_set(e, "ar order %zu out of range 0..%d", o->order, TW_FORECAST_MAX_ORDER);
-	if (*m == M_AR)
-		min = 2 * (o->order ? o->order : AR_AUTO_MAX) + 2;
-	else if (*m == M_HW && o->season > TW_FORECAST_MAX_TRAIN / 2)
-		min = TW_FORECAST_MAX_TRAIN + 1;
-	else if (*m == M_HW && o->season)
-		min = 2 * o->season;
-	else
-		min = 4;
-	if (min < 4)
-		min = 4;
+	min = min_train(o, *m);
 	if (o->train < min || o->train > TW_FORECAST_MAX_TRAIN) {
 		if (min > TW_FORECAST_MAX_TRAIN)
 			return tw_err_set(e, "season %zu too long: training needs 2 seasons, at most %zu samples",

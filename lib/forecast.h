@@ -101,6 +101,10 @@ struct tw_forecast_opts {
 #define TW_FORECAST_MAX_ORDER 64
 #define TW_FORECAST_MAX_TRAIN ((size_t)1 << 24)
 
+/* The fewest training samples o's method needs (its season and order
+ * as given): 2 seasons for holt-winters, 2 p + 2 for ar, 4 otherwise. */
+size_t tw_forecast_min_train(const struct tw_forecast_opts *o);
+
 /* Fills o with the defaults: holt, season 0, order 0, train 288,
  * level 0.95. */
 void tw_forecast_opts_init(struct tw_forecast_opts *o);
