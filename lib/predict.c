@@ -76,6 +76,7 @@ struct tw_predict {
 	struct cols only_cols;         /* --sensors in order */
 	struct tw_strmap saved_pca;    /* asset -> its pca entry in the model */
 	struct tw_rul_model *rul;      /* loaded */
+	double rul_level;              /* the coverage its intervals were fitted for */
 	struct cols rul_cols;
 	double *rul_x;
 	struct tw_rec rec;
@@ -249,6 +250,7 @@ static int load_model(struct tw_predict *p, struct tw_err *e)
 			return tw_err_set(e, "%s: %s", file, why.msg);
 		if (!(p->rul = tw_rul_load(json_object_get(rul, "model"), &why)))
 			return tw_err_set(e, "%s: rul.model: %s", file, why.msg);
+		p->rul_level = json_number_value(json_object_get(json_object_get(rul, "model"), "level"));
 		if (tw_rul_vars(p->rul) != p->rul_cols.p)
 			return tw_err_set(e, "%s: rul: %zu sensors but a model of %zu", file,
 					  p->rul_cols.p, tw_rul_vars(p->rul));
@@ -860,7 +862,7 @@ static void rul_state(struct tw_predict *p, struct asset *a, int64_t ts, const s
 	tw_buf_adds(b, ",\"unit\":\"s\"");
 	put_num(b, "lo", est.lo);
 	put_num(b, "hi", est.hi);
-	put_num(b, "level", p->o.rul_opts.level);
+	put_num(b, "level", p->rul_level);
 	put_num(b, "health", est.health);
 	tw_buf_adds(b, "}\n");
 	p->st.ruls++;
