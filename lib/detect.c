@@ -110,30 +110,44 @@ static double win_median(const struct rollwin *w)
 	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
+/* The k-th smallest (from 0) of the absolute deviations from m of the
+ * sorted s[0..n), c the first index with s[c] >= m.  The deviations below
+ * m, m - s[c-1-i], and above it, s[c+j] - m, are two ascending runs: the
+ * k-th of their union is found by bisection on how many come from the
+ * first, in O(log n), as for the median of two sorted arrays. */
+static double kth_deviation(const double *s, size_t n, size_t c, double m, size_t k)
+{
+	size_t na = c, nb = n - c;
+#define BELOW(i) (m - s[c - 1 - (i)])
+#define ABOVE(j) (s[c + (j)] - m)
+	size_t lo = k + 1 > nb ? k + 1 - nb : 0, hi = k + 1 < na ? k + 1 : na;
+	while (lo < hi) {
+		size_t i = lo + (hi - lo) / 2, j = k + 1 - i;
+		if (i < na && j > 0 && BELOW(i) < ABOVE(j - 1))
+			lo = i + 1;
+		else
+			hi = i;
+	}
+	size_t i = lo, j = k + 1 - lo;
+	double x = i > 0 ? BELOW(i - 1) : -INFINITY;
+	if (j > 0 && ABOVE(j - 1) > x)
+		x = ABOVE(j - 1);
+#undef BELOW
+#undef ABOVE
+	return x;
+}
+
 /* The robust scale of the window about its median m: 1.4826 MAD, or when
  * that is 0 1.2533 times the mean absolute deviation; 0 when the window
- * is constant.  The deviations below and above m are each sorted, so the
- * k-th smallest is found by merging from m outwards. */
+ * is constant. */
 static double win_scale(const struct rollwin *w, double m)
 {
 	const double *s = w->sorted;
 	size_t n = w->n, c = bound(s, n, m, 0);
-	size_t l = c, r = c;           /* next: s[l-1] below, s[r] above */
 	size_t want = n / 2;           /* 0-based rank of the upper middle */
-	double prev = 0.0, cur = 0.0;
-	for (size_t k = 0; k <= want; k++) {
-		double dl = l > 0 ? m - s[l - 1] : INFINITY;
-		double dr = r < n ? s[r] - m : INFINITY;
-		prev = cur;
-		if (dl <= dr) {
-			cur = dl;
-			l--;
-		} else {
-			cur = dr;
-			r++;
-		}
-	}
-	double mad = n % 2 ? cur : 0.5 * (prev + cur);
+	double mad = kth_deviation(s, n, c, m, want);
+	if (n % 2 == 0)
+		mad = 0.5 * (kth_deviation(s, n, c, m, want - 1) + mad);
 	if (mad > 0.0)
 		return 1.4826 * mad;
 	double sum = 0.0;
