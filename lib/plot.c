@@ -1348,7 +1348,7 @@ int tw_plot_render(struct tw_plot *p, struct tw_out *out, struct tw_err *e)
 	p->st.panels = (long long)n;
 	if (n == 0) {
 		free(v);
-		return tw_err_set(e, "nothing to plot: no number in %lld lines read", p->st.lines);
+		return tw_err_set(e, "nothing to plot: %lld lines read, no value to draw", p->st.lines);
 	}
 	struct tw_buf b = TW_BUF_INIT;
 	script(p, v, n, &b);
