@@ -782,13 +782,15 @@ static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum o
 		return row(p, se, ts, v, 3, e);
 	}
 	case TW_PLOT_COMMAND: {
-		/* "overheat: cooling-valve" */
+		/* "cooling-valve (overheat)" */
 		const char *rule = field(p, "rule", &p->a), *target = field(p, "target", &p->b);
 		p->c.len = 0;
-		tw_buf_adds(&p->c, rule);
-		if (*rule && *target)
-			tw_buf_adds(&p->c, ": ");
-		tw_buf_adds(&p->c, target);
+		tw_buf_adds(&p->c, *target ? target : "command");
+		if (*rule) {
+			tw_buf_adds(&p->c, " (");
+			tw_buf_adds(&p->c, rule);
+			tw_buf_addc(&p->c, ')');
+		}
 		tw_buf_addc(&p->c, '\0');
 		return marker(p, asset, R_COMMAND, ts, p->c.p, out, e);
 	}
@@ -1169,7 +1171,7 @@ static void script(struct tw_plot *p, const struct panel *v, size_t n, struct tw
 	else
 		snprintf(s, sizeof s, "set terminal dumb noenhanced nofeed size %d,%d\n", w, h);
 	tw_buf_adds(b, s);
-	tw_buf_adds(b, "set encoding utf8\nset datafile missing '?'\nset xdata time\nset timefmt '%s'\n"
+	tw_buf_adds(b, "set datafile missing '?'\nset xdata time\nset timefmt '%s'\n"
 		    "set format x '");
 	tw_buf_adds(b, time_format(t1 - t0));
 	tw_buf_adds(b, "'\n");
@@ -1297,8 +1299,8 @@ static int write_file(const char *path, const struct tw_buf *b, struct tw_err *e
 	return bad ? tw_err_set(e, "cannot write the temporary file %s: %s", path, strerror(saved)) : 0;
 }
 
-/* Copies the drawing in fd (from its start) to out. */
-static int copy_out(int fd, struct tw_out *out, struct tw_err *e)
+/* The drawing in fd, from its start, into b. */
+static int slurp(int fd, struct tw_buf *b, struct tw_err *e)
 {
 	char buf[65536];
 	ssize_t n;
@@ -1310,7 +1312,43 @@ static int copy_out(int fd, struct tw_out *out, struct tw_err *e)
 				continue;
 			return tw_err_set(e, "cannot read what gnuplot drew: %s", strerror(errno));
 		}
-		tw_out_write(out, buf, (size_t)n);
+		tw_buf_add(b, buf, (size_t)n);
+	}
+	return 0;
+}
+
+/* gnuplot's text starts with a form feed and pads its lines with
+ * blanks, the last without a newline: the lines alone, each ended. */
+static void tidy_text(struct tw_buf *b)
+{
+	size_t r = 0, w = 0;
+	if (b->len && b->p[0] == '\f')
+		r++;
+	while (r < b->len) {
+		size_t end = r;
+		while (end < b->len && b->p[end] != '\n')
+			end++;
+		size_t keep = end;
+		while (keep > r && b->p[keep - 1] == ' ')
+			keep--;
+		memmove(b->p + w, b->p + r, keep - r);
+		w += keep - r;
+		b->p[w++] = '\n';
+		r = end + 1;
+	}
+	b->len = w;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
 	}
 	return 0;
 }
@@ -1356,7 +1394,10 @@ int tw_plot_render(struct tw_plot *p, struct tw_out *out, struct tw_err *e)
 	char *sp = in_dir(p, "plot.gp"), *op = NULL;
 	int rc = write_file(sp, &b, e);
 	tw_buf_release(&b);
-	int fd = p->out_fd;
+	/* gnuplot writes straight into the output file, but for text,
+	 * which is tidied first, and for a writer. */
+	bool text = p->o.term == TW_PLOT_DUMB;
+	int fd = text ? -1 : p->out_fd;
 	if (rc == 0 && fd < 0) {
 		op = in_dir(p, "plot.out");
 		fd = open(op, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -1368,8 +1409,19 @@ int tw_plot_render(struct tw_plot *p, struct tw_out *out, struct tw_err *e)
 	struct stat sb;
 	if (rc == 0 && fstat(fd, &sb) == 0 && sb.st_size == 0)
 		rc = tw_err_set(e, "%s drew nothing", p->o.gnuplot);
-	if (rc == 0)
-		rc = p->o.output ? deliver(p, e) : copy_out(fd, out, e);
+	if (rc == 0 && op) {
+		b = (struct tw_buf)TW_BUF_INIT;
+		rc = slurp(fd, &b, e);
+		if (rc == 0 && text)
+			tidy_text(&b);
+		if (rc == 0 && !p->o.output)
+			tw_out_write(out, b.p, b.len);
+		else if (rc == 0 && write_all(p->out_fd, b.p, b.len) < 0)
+			rc = tw_err_set(e, "%s: %s", p->o.output, strerror(errno));
+		tw_buf_release(&b);
+	}
+	if (rc == 0 && p->o.output)
+		rc = deliver(p, e);
 	if (op && fd >= 0)
 		close(fd);
 	free(sp);
