@@ -190,6 +190,8 @@ int main(int argc, char **argv)
 		tw_cli_usage(tool, "--from is after --to");
 	if (o.output && !*o.output)
 		tw_cli_usage(tool, "--output: name a file");
+	if (o.output && !strcmp(o.output, "-"))
+		o.output = NULL;        /* standard output, as for any tool */
 	if (!term)
 		o.term = o.output ? suffix(o.output) : isatty(STDOUT_FILENO) ? TW_PLOT_DUMB : TW_PLOT_SVG;
 	if (o.term == TW_PLOT_DUMB && !o.output && !o.width && isatty(STDOUT_FILENO)) {
@@ -222,7 +224,8 @@ int main(int argc, char **argv)
 		goto fatal;
 	goto done;
 fatal:
-	tw_diag_say(&diag, "%s", e.msg);
+	if (!got_signal)        /* gnuplot shares our signal: no news */
+		tw_diag_say(&diag, "%s", e.msg);
 	status = TW_EXIT_FATAL;
 done:
 	if (p && stats) {

@@ -485,24 +485,31 @@ static FILE *file_of(struct tw_plot *p, struct series *s, struct tw_err *e)
 	return s->f;
 }
 
-/* ns as epoch seconds, exact: "1709251201", "1709251201.25". */
-static void put_time(FILE *f, int64_t ns)
+/* ns as epoch seconds, exact: "1709251201", "1709251201.25",
+ * "-0.5".  buf holds 32 bytes; returns buf. */
+static const char *epoch(char *buf, int64_t ns)
 {
-	int64_t sec = ns / TW_NS_PER_SEC, frac = ns % TW_NS_PER_SEC;
-	if (frac < 0) {
-		frac += TW_NS_PER_SEC;
-		sec--;
-	}
+	uint64_t a = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+	unsigned long long sec = (unsigned long long)(a / (uint64_t)TW_NS_PER_SEC);
+	unsigned long long frac = (unsigned long long)(a % (uint64_t)TW_NS_PER_SEC);
+	const char *sign = ns < 0 ? "-" : "";
 	if (!frac) {
-		fprintf(f, "%lld", (long long)sec);
-		return;
+		snprintf(buf, 32, "%s%llu", sign, sec);
+		return buf;
 	}
 	int digits = 9;
 	while (frac % 10 == 0) {
 		frac /= 10;
 		digits--;
 	}
-	fprintf(f, "%lld.%0*lld", (long long)sec, digits, (long long)frac);
+	snprintf(buf, 32, "%s%llu.%0*llu", sign, sec, digits, frac);
+	return buf;
+}
+
+static void put_time(FILE *f, int64_t ns)
+{
+	char buf[32];
+	fputs(epoch(buf, ns), f);
 }
 
 static void see_time(struct tw_plot *p, int64_t t)
@@ -891,14 +898,10 @@ static void num(struct tw_buf *b, double v)
 /* Epoch seconds as a quoted time for set xrange. */
 static void qtime(struct tw_buf *b, int64_t ns)
 {
-	char s[64];
-	long long sec = (long long)(ns / TW_NS_PER_SEC), frac = (long long)(ns % TW_NS_PER_SEC);
-	if (frac < 0) {
-		frac += TW_NS_PER_SEC;
-		sec--;
-	}
-	snprintf(s, sizeof s, "'%lld.%09lld'", sec, frac);
-	tw_buf_adds(b, s);
+	char s[32];
+	tw_buf_addc(b, '\'');
+	tw_buf_adds(b, epoch(s, ns));
+	tw_buf_addc(b, '\'');
 }
 
 /* The y range of a panel, grown by what it draws. */
