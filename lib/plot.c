@@ -18,6 +18,7 @@
 #include <limits.h>
 #include <math.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -636,6 +637,17 @@ static const char *field(struct tw_plot *p, const char *key, struct tw_buf *buf)
 	return buf->p;
 }
 
+/* A reason to reject the line in why; returns 1, as record() does then. */
+static int reject(struct tw_err *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int reject(struct tw_err *why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why->msg, sizeof why->msg, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
 /* The record of kind bit at line; *out set, or a reason for rejecting it
  * in why (return 1), or -1 with e. */
 static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum outcome *out,
@@ -647,15 +659,15 @@ static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum o
 	switch (bit) {
 	case TW_PLOT_READING:
 		if (!is_str(r, r->sensor) || r->value < 0)
-			return tw_err_set(why, "a reading needs a string \"sensor\" and a \"value\""), 1;
+			return reject(why, "a reading needs a string \"sensor\" and a \"value\"");
 		text(r, r->sensor, &p->a, &n);
 		return value(p, asset, R_READING, p->a.p, n, NULL, ts, r->value, out, e);
 	case TW_PLOT_STATE:
 	case TW_PLOT_SIM: {
 		int values = tw_rec_get(r, 0, "values");
 		if (values < 0 || tw_rec_type(r, values) != TW_J_OBJECT)
-			return tw_err_set(why, "a %s needs an object \"values\"",
-					  bit == TW_PLOT_STATE ? "state" : "sim"), 1;
+			return reject(why, "a %s needs an object \"values\"",
+					  bit == TW_PLOT_STATE ? "state" : "sim");
 		const char *scenario = NULL;
 		if (bit == TW_PLOT_SIM) {
 			int sc = tw_rec_get(r, 0, "scenario");
@@ -675,8 +687,8 @@ static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum o
 		int res = tw_rec_get(r, 0, "residual");
 		if (!is_str(r, r->sensor) || res < 0 || !num_or_nothing(r, res) || !num_or_nothing(r, m) ||
 		    !num_or_nothing(r, s))
-			return tw_err_set(why, "a residual needs a string \"sensor\" and a number "
-					  "\"residual\" (\"measured\" and \"simulated\" numbers if there)"), 1;
+			return reject(why, "a residual needs a string \"sensor\" and a number "
+					  "\"residual\" (\"measured\" and \"simulated\" numbers if there)");
 		text(r, r->sensor, &p->a, &n);
 		if (!sensor_chosen(p, p->a.p, n)) {
 			*out = O_UNCHOSEN;
@@ -703,8 +715,8 @@ static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum o
 		    (al >= 0 && tw_rec_type(r, al) != TW_J_TRUE && tw_rec_type(r, al) != TW_J_FALSE &&
 		     tw_rec_type(r, al) != TW_J_NULL) ||
 		    (r->sensor >= 0 && !is_str(r, r->sensor)))
-			return tw_err_set(why, "a score needs a number \"score\" (a number \"threshold\", "
-					  "a boolean \"alarm\" and a string \"sensor\" if there)"), 1;
+			return reject(why, "a score needs a number \"score\" (a number \"threshold\", "
+					  "a boolean \"alarm\" and a string \"sensor\" if there)");
 		const char *name;
 		if (r->sensor >= 0) {
 			name = text(r, r->sensor, &p->a, &n);
@@ -746,8 +758,8 @@ static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum o
 		if (!is_str(r, r->sensor) || !raw || tw_time_parse(raw, rn, &automatic, &t, &te) < 0 ||
 		    r->value < 0 || !num_or_nothing(r, r->value) || !num_or_nothing(r, lo) ||
 		    !num_or_nothing(r, hi))
-			return tw_err_set(why, "a forecast needs a string \"sensor\", a time \"at\" and a "
-					  "number \"value\" (\"lo\" and \"hi\" numbers if there)"), 1;
+			return reject(why, "a forecast needs a string \"sensor\", a time \"at\" and a "
+					  "number \"value\" (\"lo\" and \"hi\" numbers if there)");
 		text(r, r->sensor, &p->a, &n);
 		if (!sensor_chosen(p, p->a.p, n)) {
 			*out = O_UNCHOSEN;
@@ -772,8 +784,8 @@ static int record(struct tw_plot *p, unsigned bit, int asset, int64_t ts, enum o
 		int unit = tw_rec_get(r, 0, "unit");
 		if (r->value < 0 || !num_or_nothing(r, r->value) || !num_or_nothing(r, lo) ||
 		    !num_or_nothing(r, hi) || (unit >= 0 && !is_str(r, unit)))
-			return tw_err_set(why, "a rul needs a number \"value\" (\"lo\" and \"hi\" numbers "
-					  "and a string \"unit\" if there)"), 1;
+			return reject(why, "a rul needs a number \"value\" (\"lo\" and \"hi\" numbers "
+					  "and a string \"unit\" if there)");
 		if (!in_window(p, ts)) {
 			*out = O_OUTSIDE;
 			return 0;
