@@ -1092,7 +1092,8 @@ static const char *panel_title(const struct tw_plot *p, const struct panel *pn, 
 /* The panels worth drawing, in order; *n of them (caller frees). */
 static struct panel *panels(struct tw_plot *p, size_t *n)
 {
-	struct panel *v = calloc(p->ns * 4 + p->nassets + 1, sizeof *v);
+	/* at most a sensor panel per series, and four more per asset */
+	struct panel *v = calloc(p->ns + 4 * p->nassets + 1, sizeof *v);
 	if (!v)
 		abort();
 	*n = 0;
