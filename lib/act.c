@@ -764,7 +764,18 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 		return track(a, x, ts, NULL, NAN, e);
 	}
 	if (tw_rec_streq(r, kind, "score")) {
-		set_var(a, x, "score.", sensor, strlen(sensor), num_of(r, tw_rec_get(r, 0, "score")));
+		/* An asset's own score (twin-predict -m pca) has no sensor: it
+		 * is score.METHOD. */
+		int m = tw_rec_get(r, 0, "method");
+		if (!sensor[0] && m >= 0 && tw_rec_type(r, m) == TW_J_STRING) {
+			size_t ml;
+			tw_rec_raw(r, m, &ml);
+			if (ml < sizeof sensor)
+				tw_rec_str(r, m, sensor);
+		}
+		if (sensor[0])
+			set_var(a, x, "score.", sensor, strlen(sensor),
+				num_of(r, tw_rec_get(r, 0, "score")));
 		return 0;
 	}
 	if (tw_rec_streq(r, kind, "residual")) {

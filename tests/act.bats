@@ -231,3 +231,14 @@ JSON
 	assert_failure 2
 	assert_equal "$stderr" "twin-act: huge.json: rules[0].for: duration out of range"
 }
+
+@test "an asset's own score (pca, no sensor) is the variable score.METHOD" {
+	cat >rules.json <<'JSON'
+{"rules": [{"name": "pattern", "asset": "m", "when": "score.pca >= 0.5", "alert": "{asset}: pca score {score.pca}"}]}
+JSON
+	printf '%s\n' '{"ts":1,"asset":"m","kind":"score","score":0.7,"threshold":0.5,"alarm":true,"method":"pca","t2":1,"t2_limit":2,"q":3,"q_limit":1}' \
+		'{"ts":1,"asset":"m","kind":"state","values":{"a":1}}' >in
+	run --separate-stderr twin-act --rules=rules.json in
+	assert_success
+	assert_equal "$(jq -r 'select(.kind == "alert") | .message' <<<"$output")" "m: pca score 0.7"
+}
