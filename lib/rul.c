@@ -27,6 +27,7 @@
 #define CONST_REL 1e-8     /* sd <= CONST_REL (|mean| + 1): constant */
 #define ERRS_PER_BIN 20
 #define STEP_EPS 1e-9      /* slack in counting steps dt */
+#define MAX_STEPS 1e8      /* longest reference curve, in steps dt */
 
 struct history {
 	double *x, *t;
@@ -249,7 +250,7 @@ static size_t steps(double span, double dt)
 {
 	double s = floor(span / dt + STEP_EPS);
 
-	return s > 0 ? (size_t)s : 0;
+	return s > 0 ? (s < MAX_STEPS ? (size_t)s : (size_t)MAX_STEPS) : 0;
 }
 
 /* Linear interpolation in (t, v)[0..n) (t increasing) at tau, from index
@@ -592,6 +593,11 @@ static int fit_curves(const struct tw_rul_fitter *f, struct tw_rul_model *m, str
 	m->h_new = m->h_fail = 0;
 	for (size_t i = 0; i < f->nh; i++) {
 		const struct history *hs = &f->h[i];
+		if (steps(hs->t[hs->n - 1] - hs->t[0], m->dt) >= (size_t)MAX_STEPS) {
+			free(h);
+			return tw_err_set(e, "rul: history %zu spans %.3g median steps: too many",
+			                  i + 1, (hs->t[hs->n - 1] - hs->t[0]) / m->dt);
+		}
 		for (size_t k = 0; k < hs->n; k++)
 			h[k] = hi_of(m, hs->x + k * f->p);
 		m->curve[i] = make_curve(m, hs->t, h, hs->n, &m->len[i]);
