@@ -9,32 +9,41 @@ mkdir -p "$out"
 log=testdata/skab-valve1-1.csv
 export PATH="$bin:$PATH"
 
-echo "== twin-ingest: $log (wide CSV, ';'-separated, naive time stamps)"
+sensors=Accelerometer1RMS,Accelerometer2RMS,Current,Pressure,Temperature,Thermocouple,Voltage,flow_rms
+twin=testdata/skab-twin.json
+
+echo "== the whole twin over $log (a valve experiment of the SKAB test bench, real data)"
+echo "   twin-ingest | twin-sync | twin-sim --shadow | twin-predict | twin-predict -m pca | twin-act"
+# The motor's twin: the library's thermal model, its temperature heated
+# by the electrical power and cooled to the water, R calibrated on the
+# first 400 s of the log (before the labelled anomaly).
 twin-ingest --asset=skab-bench --numeric --rename='Volume Flow RateRMS=flow_rms' \
 	--columns=Accelerometer1RMS,Accelerometer2RMS,Current,Pressure,Temperature,Thermocouple,Voltage,'Volume Flow RateRMS' \
-	--stats "$log" >"$out/readings.ndjson"
+	--until=2020-03-09T10:41:13 "$log" | twin-sync --twin="$twin" --every=1s --lateness=2s |
+	twin-sim --twin="$twin" --fit=R --fit-out="$out/skab-motor.json" >"$out/fit.ndjson"
+echo "calibrated on the first 400 s: $(jq -r 'select(.kind == "fit") | "R = \(.parameters.R.value * 1000 | round / 1000) K/W, rmse \(.outputs.Temperature.rmse * 100 | round / 100) K"' "$out/fit.ndjson")"
 
-echo "== twin-sync: 1 s grid, twin description testdata/skab.json (ranges, periods, derived power)"
-twin-sync --twin=testdata/skab.json --every=1s --lateness=2s --stats \
-	"$out/readings.ndjson" >"$out/states.ndjson"
+twin-ingest --asset=skab-bench --numeric --rename='Volume Flow RateRMS=flow_rms' \
+	--columns=Accelerometer1RMS,Accelerometer2RMS,Current,Pressure,Temperature,Thermocouple,Voltage,'Volume Flow RateRMS' \
+	"$log" | tee "$out/readings.ndjson" |
+	twin-sync --twin="$twin" --every=1s --lateness=2s |
+	twin-sim --twin="$out/skab-motor.json" --shadow |
+	twin-predict --sensors=residual.Temperature --method=cusum --train=400 --alarms-only |
+	twin-predict -m pca --train=400 --sensors="$sensors" --variance=0.95 --smooth=0.05 --statistics=t2 |
+	twin-act --twin="$twin" --audit="$out/skab-audit.ndjson" >"$out/twin.ndjson"
 
+count() { jq -c "select($1)" "$out/twin.ndjson" | wc -l | tr -d ' '; }
 echo
-echo "readings: $(wc -l <"$out/readings.ndjson"), states: $(wc -l <"$out/states.ndjson")"
-echo "states with a stale sensor (gaps in the log): $(grep -c '"stale"' "$out/states.ndjson" || true)"
-echo "states with a value outside its valid range: $(grep -c '"bad"' "$out/states.ndjson" || true)"
-echo "first state:"
-head -n 1 "$out/states.ndjson"
-echo "electrical power (W), min / mean / max over the run:"
-jq -s -r '[.[].values.power_w | select(. != null)] | "\(min | floor) / \(add / length | floor) / \(max | floor)"' \
-	"$out/states.ndjson"
-echo "== twin-predict: an anomaly score for every sensor of the bench (anomaly likelihood)"
-twin-predict --threshold=0.3 --alarms-only --stats "$out/states.ndjson" >"$out/scores.ndjson"
-echo "alarms per sensor (score >= 0.3), and the first:"
-jq -r 'select(.kind == "score") | .sensor' "$out/scores.ndjson" | sort | uniq -c
-jq -r 'select(.kind == "score") | "\(.ts) \(.sensor) \(.score * 100 | round / 100)"' "$out/scores.ndjson" | head -n 3
-echo "the valve experiment's labelled anomaly starts at $(awk -F';' 'NR > 1 && $10 == 1.0 { print $1; exit }' "$log") (local time)"
-echo "written to $out/readings.ndjson, $out/states.ndjson and $out/scores.ndjson"
-
+echo "readings: $(wc -l <"$out/readings.ndjson" | tr -d ' '), states: $(count '.kind == "state"'), residuals: $(count '.kind == "residual"')"
+echo "pca alarms: $(count '.kind == "score" and .method == "pca" and .alarm'), first at $(jq -r 'select(.kind == "score" and .method == "pca" and .alarm) | .ts' "$out/twin.ndjson" | head -n 1), mostly driven by: $(jq -r 'select(.kind == "score" and .method == "pca" and .alarm) | .top' "$out/twin.ndjson" | sort | uniq -c | sort -rn | head -n 2 | awk '{ printf "%s%s (%d)", (NR > 1 ? ", " : ""), $2, $1 }')"
+echo "motor warmer than its twin (CUSUM of the residual): $(count '.kind == "score" and .sensor == "residual.Temperature" and .alarm') alarms, first at $(jq -r 'select(.kind == "score" and .sensor == "residual.Temperature" and .alarm) | .ts' "$out/twin.ndjson" | head -n 1)"
+echo "alerts: $(count '.kind == "alert" and .state == "fired"'), commands: $(count '.kind == "command"')"
+jq -r 'select(.kind == "alert" and .state == "fired" or .kind == "command") | "  \(.ts) \(.kind) \(.rule): \(.message // ("\(.target) \(.set | tostring) \(.decision)"))"' "$out/twin.ndjson" | head -n 6
+echo "the valve experiment's labelled anomaly: $(awk -F';' 'NR > 1 && $10 == 1.0 { s = s ? s : $1; e = $1 } END { print s " to " e }' "$log") (local time, read as UTC)"
+twin-plot -o "$out/skab.svg" --title="SKAB valve1/1: measured vs twin, anomaly scores, commands" \
+	--sensors=Temperature,residual.Temperature,flow_rms \
+	--kinds=state,sim,residual,score,command,alert "$out/twin.ndjson"
+echo "plot: $out/skab.svg (the motor's temperature measured and simulated, the flow, the residual, the scores; commands and alerts marked)"
 echo
 echo "== twin-sim: a motor's log against the thermal model of the library (shadow mode)"
 twin-ingest testdata/examples/motor-1.csv | twin-sync --every=1m >"$out/motor-states.ndjson"
