@@ -20,7 +20,7 @@
  * out of memory aborts, as in expr.h.
  *
  * A model can also be an FMI 2.0 co-simulation unit (fmu.h): a section
- * with an "fmu" member (twin-description(5), section FMU MODELS).  Its
+ * with an "fmu" member (twin-description(5), subsection FMU models).  Its
  * parameters, inputs and outputs are the unit's; it has no states (the
  * unit keeps its own), no derivatives: ode.h hands each step to
  * tw_model_fmu_step.  The unit starts (instantiated, or reset, with the
