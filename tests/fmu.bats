@@ -206,3 +206,14 @@ thermal_twin() {
 	assert_equal "$(echo "${lines[0]}" | jq -c .values)" '{"temp_c":25,"power_loss_w":1000,"ambient_c":25}'
 	# the unit's input "on", not named in the description, is left at its start
 }
+
+@test "faults: a parameter fault on a tunable parameter degrades the unit; on a fixed one it is an error" {
+	# restitution 0.35 from 1 s on: the first bounce rises half as fast
+	run --separate-stderr twin-sim --fmu="$FMU/ball.fmu" --step=10ms --duration=2s --every=2s --no-noise --states --fault=param:e=0.35@1s
+	assert_success
+	t1=$(awk 'BEGIN { printf "%.15f", sqrt(2 * 10 / 9.81) }')
+	near "$(echo "${lines[1]}" | jq .values.v)" "$(awk -v t="$t1" 'BEGIN { printf "%.12f", 0.35 * 9.81 * t - 9.81 * (2 - t) }')" 1e-9
+	run --separate-stderr twin-sim --fmu="$FMU/ball.fmu" --duration=2s --no-noise --fault=param:g=5@1s
+	assert_failure 2
+	assert_regex "$stderr" "ball.fmu: the parameter g is fixed: it can change before the run starts, not during it$"
+}
