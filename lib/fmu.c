@@ -6,7 +6,8 @@
  * would leave the folder (absolute, or with a ".." component) is an
  * error.  modelDescription.xml is parsed with expat; dlopen(3) loads the
  * binary with RTLD_LOCAL, so that two units (or two copies of one) keep
- * their symbols apart. */
+ * their symbols apart.  Then the folder is removed at once, unless the
+ * unit has resources/ (which it may read until it is freed). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,8 @@ enum phase { PH_LOADED, PH_INSTANTIATED, PH_INITIALIZED, PH_ERROR, PH_FATAL };
 
 struct tw_fmu {
 	char *path;                   /* as given */
-	char *dir;                    /* the unpacked archive */
+	char *dir;                    /* the unpacked archive, while it is needed */
+	char *uri;                    /* of its resources folder */
 	char *model_name, *guid, *id; /* id: the CoSimulation modelIdentifier */
 	char *version;
 	bool cosim, modex;
@@ -565,6 +567,21 @@ struct tw_fmu *tw_fmu_open(const char *path, struct tw_err *e)
 		tw_fmu_close(f);
 		return NULL;
 	}
+	/* The URI the standard asks for, of a folder that may not exist. */
+	size_t n = strlen(f->dir) + sizeof "file:///resources";
+	f->uri = xcalloc(n, 1);
+	snprintf(f->uri, n, "file://%s/resources", f->dir);
+	/* Loaded, the binary needs its file no more: without resources to
+	 * read, the folder goes now, so that a run killed (by SIGPIPE after
+	 * | head, say) leaves nothing behind. */
+	char res[PATH_MAX];
+	struct stat st;
+	snprintf(res, sizeof res, "%s/resources", f->dir);
+	if (stat(res, &st) < 0) {
+		remove_tree(f->dir);
+		free(f->dir);
+		f->dir = NULL;
+	}
 	return f;
 }
 
@@ -587,6 +604,7 @@ void tw_fmu_close(struct tw_fmu *f)
 	free(f->strings);
 	free(f->var);
 	free(f->cb);
+	free(f->uri);
 	free(f->path);
 	free(f);
 }
@@ -649,7 +667,6 @@ static int check(struct tw_fmu *f, const char *fn, double t, fmi2Status s, struc
 int tw_fmu_instantiate(struct tw_fmu *f, struct tw_err *e)
 {
 	fmi2CallbackFunctions cb = { fmu_logger, calloc, free, NULL, f };
-	char uri[PATH_MAX + 32];
 
 	if (f->c)
 		return 0;
@@ -657,9 +674,8 @@ int tw_fmu_instantiate(struct tw_fmu *f, struct tw_err *e)
 		f->cb = xcalloc(1, sizeof *f->cb);
 		memcpy(f->cb, &cb, sizeof cb);
 	}
-	snprintf(uri, sizeof uri, "file://%s/resources", f->dir);
 	f->c = f->fn.instantiate(f->model_name[0] ? f->model_name : f->id, fmi2CoSimulation,
-				 f->guid, uri, f->cb, fmi2False, fmi2False);
+				 f->guid, f->uri, f->cb, fmi2False, fmi2False);
 	if (!f->c)
 		return tw_err_set(e, "%s: fmi2Instantiate failed", f->path);
 	f->phase = PH_INSTANTIATED;
@@ -683,7 +699,10 @@ int tw_fmu_init(struct tw_fmu *f, double t0, struct tw_err *e)
 
 int tw_fmu_reset(struct tw_fmu *f, struct tw_err *e)
 {
-	if (usable(f, "fmi2Reset", e) < 0 || check(f, "fmi2Reset", NAN, f->fn.reset(f->c), e) < 0)
+	/* The one call, with fmi2FreeInstance, allowed after fmi2Error. */
+	if (f->phase == PH_FATAL && usable(f, "fmi2Reset", e) < 0)
+		return -1;
+	if (check(f, "fmi2Reset", NAN, f->fn.reset(f->c), e) < 0)
 		return -1;
 	f->phase = PH_INSTANTIATED;
 	return 0;

@@ -2,7 +2,8 @@
  * description and its binary.
  *
  * tw_fmu_open unpacks the archive (a zip file) into a private temporary
- * folder, reads modelDescription.xml (the variables with their value
+ * folder (removed once the binary is loaded, unless the unit has a
+ * resources/ folder, which then stays until tw_fmu_close), reads modelDescription.xml (the variables with their value
  * references, causality, variability, types, start values, bounds and
  * units; the default experiment), checks that the unit is FMI 2.0 with
  * a CoSimulation element, loads binaries/linux64/MODELIDENTIFIER.so and
@@ -16,13 +17,14 @@
  *   { tw_fmu_set (inputs); tw_fmu_step; tw_fmu_get (outputs) } ...
  *   tw_fmu_reset, and again from tw_fmu_set (start values)
  *   tw_fmu_close                           fmi2Terminate, fmi2FreeInstance,
- *                                          unload, remove the folder
+ *                                          unload, remove the folder if kept
  *
  * Every call whose status is not fmi2OK or fmi2Warning fails with a
  * message naming the archive, the function and the status, e.g.
  *   ball.fmu: fmi2DoStep at t=1.5 s returned fmi2Error
  * and after fmi2Fatal nothing more is called (not even fmi2FreeInstance,
- * as the standard says); after fmi2Error only fmi2FreeInstance.
+ * as the standard says); after fmi2Error only fmi2Reset and
+ * fmi2FreeInstance.
  *
  * Messages of the unit (its logger callback) go to the function set by
  * tw_fmu_set_logger, process-wide; by default nowhere: library code
@@ -82,7 +84,8 @@ void tw_fmu_set_logger(tw_fmu_logger_fn *fn);
 struct tw_fmu *tw_fmu_open(const char *path, struct tw_err *e);
 
 /* Terminates and frees the instance (when there is one and the unit
- * allows it), unloads the binary, removes the folder.  NULL is fine. */
+ * allows it), unloads the binary, removes the folder if it was kept.
+ * NULL is fine. */
 void tw_fmu_close(struct tw_fmu *f);
 
 const char *tw_fmu_path(const struct tw_fmu *f);
@@ -105,7 +108,8 @@ int tw_fmu_instantiate(struct tw_fmu *f, struct tw_err *e);
  * fmi2ExitInitializationMode.  -1 with e. */
 int tw_fmu_init(struct tw_fmu *f, double t0, struct tw_err *e);
 
-/* fmi2Reset: back to the state after fmi2Instantiate.  -1 with e. */
+/* fmi2Reset: back to the state after fmi2Instantiate, also after
+ * fmi2Error (not after fmi2Fatal).  -1 with e. */
 int tw_fmu_reset(struct tw_fmu *f, struct tw_err *e);
 
 /* Variable i (tw_fmu_var) set to v, or read into *v: Integer and

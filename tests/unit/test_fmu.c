@@ -157,7 +157,7 @@ static void test_thermal(const char *path)
 	CHECK_STR(e.msg, "");
 	if (!f)
 		return;
-	CHECK_INT(leftovers(), 1);
+	CHECK_INT(leftovers(), 0);    /* no resources: the folder went at once */
 	CHECK_STR(tw_fmu_model_name(f), "thermal");
 	CHECK_INT(tw_fmu_nvars(f), 7);
 	struct tw_fmu_experiment x = tw_fmu_default_experiment(f);
@@ -203,6 +203,43 @@ static void test_thermal(const char *path)
 	CHECK_INT(leftovers(), 0);
 }
 
+/* A copy of the thermal unit with a resources folder: the unpacked
+ * folder stays while the unit is open. */
+static void test_resources(const char *path)
+{
+	char copy[4096], buf[1 << 16];
+	struct tw_err e;
+	FILE *in = fopen(path, "rb"), *out;
+	size_t n;
+	int err;
+
+	snprintf(copy, sizeof copy, "%s/res.fmu", dir);
+	if (!in || !(out = fopen(copy, "wb"))) {
+		perror(copy);
+		exit(2);
+	}
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	if (fclose(out) != 0) {
+		perror(copy);
+		exit(2);
+	}
+	zip_t *z = zip_open(copy, 0, &err);
+	zip_source_t *src = z ? zip_source_buffer(z, "note", 4, 0) : NULL;
+	if (!src || zip_file_add(z, "resources/note.txt", src, 0) < 0 || zip_close(z) < 0) {
+		fprintf(stderr, "%s: cannot add a resource\n", copy);
+		exit(2);
+	}
+	struct tw_fmu *f = tw_fmu_open(copy, &e);
+	CHECK(f != NULL);
+	CHECK_INT(leftovers(), 1);
+	CHECK_INT(tw_fmu_instantiate(f, &e), 0);
+	tw_fmu_close(f);
+	CHECK_INT(leftovers(), 0);
+	remove(copy);
+}
+
 int main(void)
 {
 	char cwd[4096];
@@ -218,9 +255,10 @@ int main(void)
 		return 2;
 	}
 	tw_fmu_set_logger(count_log);
-	if (access(thermal, R_OK) == 0)
+	if (access(thermal, R_OK) == 0) {
 		test_thermal(thermal);
-	else
+		test_resources(thermal);
+	} else
 		fprintf(stderr, "test_fmu: %s not built: its tests skipped\n", thermal);
 	if (chdir(dir) < 0) {
 		perror(dir);
