@@ -34,13 +34,15 @@ static void usage(void)
 	      "                           in place of its model's \"fmu\")\n"
 	      "      --list-models        list the models of the library and exit\n"
 	      "      --solver=NAME        rk4 (default), rkf45, rk8pd or bdf (stiff models)\n"
-	      "      --step=DUR           rk4's step, the adaptive solvers' first (default 100ms)\n"
+	      "      --step=DUR           rk4's step, the adaptive solvers' first, an FMU's\n"
+	      "                           communication step (default 100ms, or the FMU's)\n"
 	      "      --rtol=X             relative tolerance of the adaptive solvers (default 1e-6)\n"
 	      "      --atol=X             absolute tolerance (default 1e-9)\n"
 	      "      --set=PARAM=VALUE    change a parameter (free run and what-if; repeatable)\n"
 	      "\n"
 	      "Free run (without --shadow and --what-if):\n"
-	      "      --duration=DUR       how long to simulate (required)\n"
+	      "      --duration=DUR       how long to simulate (required, but for an FMU with a\n"
+	      "                           default experiment)\n"
 	      "      --every=DUR          the output interval (default 1s)\n"
 	      "      --start=TIME         the time of the first output (default 1970-01-01T00:00:00Z)\n"
 	      "  -a, --asset=NAME         the asset (default sim); with --shadow, only this asset\n"
@@ -193,6 +195,7 @@ int main(int argc, char **argv)
 
 	argv[0] = (char *)tool;
 	tw_sim_opts_init(&o);
+	o.step_default = true;
 	o.horizon = 3600 * TW_NS_PER_SEC;
 	o.inputs = inputs, o.faults = faults, o.sets = sets, o.fit = fit;
 	tw_diag_init(&diag, tool);
@@ -205,7 +208,10 @@ int main(int argc, char **argv)
 			if (tw_solver_parse(optarg, &o.solver, &e) < 0)
 				tw_cli_usage(tool, "--solver: %s", e.msg);
 			break;
-		case OPT_STEP: o.step = (double)tw_cli_duration(tool, "--step", optarg, true) / 1e9; break;
+		case OPT_STEP:
+			o.step = (double)tw_cli_duration(tool, "--step", optarg, true) / 1e9;
+			o.step_default = false;
+			break;
 		case OPT_RTOL: o.rtol = tw_cli_number(tool, "--rtol", optarg, 0); break;
 		case OPT_ATOL: o.atol = tw_cli_number(tool, "--atol", optarg, 0); break;
 		case OPT_SET:
@@ -294,8 +300,7 @@ int main(int argc, char **argv)
 		tw_cli_usage(tool, "--input is for a free run or --what-if: a stream's inputs are measured");
 	if (!twin_path && !fmu_path)
 		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models) or --fmu=FILE");
-	if (!follow && !has_duration)
-		tw_cli_usage(tool, "a free run needs --duration (or give --shadow, --what-if or --fit)");
+	o.duration_default = !has_duration;   /* an FMU may give it; else tw_sim_new says */
 	if (!follow && !plant && optind < argc)
 		tw_cli_usage(tool, "a free run reads no input: give --shadow or --what-if to read %s", argv[optind]);
 	if (plant && follow)

@@ -698,6 +698,11 @@ bool tw_model_is_fmu(const struct tw_model *m)
 	return m->fmu != NULL;
 }
 
+struct tw_fmu *tw_model_fmu(const struct tw_model *m)
+{
+	return m->fmu;
+}
+
 const char *tw_model_failure(const struct tw_model *m)
 {
 	return m->failure.msg;

@@ -127,6 +127,9 @@ int tw_model_outputs(struct tw_model *m, double t, const double y[], double out[
 /* The model is a co-simulation unit. */
 bool tw_model_is_fmu(const struct tw_model *m);
 
+/* The unit (borrowed: it lives as long as m), or NULL for equations. */
+struct tw_fmu *tw_model_fmu(const struct tw_model *m);
+
 /* A unit: the message of the last tw_model_outputs that failed. */
 const char *tw_model_failure(const struct tw_model *m);
 

@@ -15,6 +15,7 @@
 #include "atomic.h"
 #include "drive.h"
 #include "fit.h"
+#include "fmu.h"
 #include "in.h"
 #include "jsonw.h"
 #include "model.h"
@@ -123,6 +124,30 @@ static struct sm_inst *inst_new(struct tw_sim *s, const char *asset, size_t alen
 	return x;
 }
 
+/* The step and a free run's duration not given, from an FMU's default
+ * experiment; a free run without a duration fails (e). */
+static void default_experiment(struct tw_sim *s, const struct tw_model *m, struct tw_err *e)
+{
+	struct tw_fmu *f = tw_model_fmu(m);
+	struct tw_fmu_experiment x = { NAN, NAN, NAN, NAN };
+	bool free_run = !s->o.shadow && !s->o.what_if && !s->o.nfit;
+
+	if (f)
+		x = tw_fmu_default_experiment(f);
+	if (s->o.step_default && isfinite(x.step) && x.step > 0)
+		s->o.step = x.step;
+	if (!free_run || !s->o.duration_default)
+		return;
+	double d = x.stop - (isfinite(x.start) ? x.start : 0);
+	if (!f)
+		tw_err_set(e, "a free run needs --duration (or give --shadow, --what-if or --fit)");
+	else if (!(isfinite(d) && d >= 0 && d < 9e9))
+		tw_err_set(e, "a free run needs --duration: %s has no stopTime in a default "
+			   "experiment", tw_fmu_path(f));
+	else
+		s->o.duration = llround(d * 1e9);
+}
+
 struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			  struct tw_diag *d, struct tw_err *e)
 {
@@ -152,7 +177,9 @@ struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			break;
 		}
 	}
-	if (o->assimilate > 0 && tw_model_is_fmu(probe->m))
+	if (!e->msg[0])
+		default_experiment(s, probe->m, e);
+	if (!e->msg[0] && o->assimilate > 0 && tw_model_is_fmu(probe->m))
 		tw_err_set(e, "--assimilate: an FMU keeps its states to itself: they cannot be "
 			   "nudged");
 	for (int i = 0; i < o->nfit && !e->msg[0]; i++)

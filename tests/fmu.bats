@@ -217,3 +217,21 @@ thermal_twin() {
 	assert_failure 2
 	assert_regex "$stderr" "ball.fmu: the parameter g is fixed: it can change before the run starts, not during it$"
 }
+
+@test "free run: the unit's default experiment gives the duration and the step not given" {
+	# ball.fmu: stopTime 5, stepSize 0.01; the third impact at t1 (1 + 2 e + 2 e^2)
+	run --separate-stderr twin-sim --fmu="$FMU/ball.fmu" --every=1s --states
+	assert_success
+	assert_equal "${#lines[@]}" 6
+	assert_equal "$(echo "${lines[5]}" | jq -r .ts)" 1970-01-01T00:00:05Z
+	assert_equal "$(echo "${lines[5]}" | jq .values.bounces)" 3
+	near "$(echo "${lines[5]}" | jq .values.last_impact)" "$(awk 'BEGIN { printf "%.15f", sqrt(2 * 10 / 9.81) * 3.38 }')" 1e-12
+	# faulty.fmu has no default experiment; equations have none either
+	run --separate-stderr twin-sim --fmu="$FMU/faulty.fmu"
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "twin-sim: a free run needs --duration: $FMU/faulty.fmu has no stopTime in a default experiment"
+	run --separate-stderr twin-sim --twin=thermal
+	assert_failure 2
+	assert_equal "$stderr" "twin-sim: a free run needs --duration (or give --shadow, --what-if or --fit)"
+}
