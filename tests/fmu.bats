@@ -235,3 +235,17 @@ thermal_twin() {
 	assert_failure 2
 	assert_equal "$stderr" "twin-sim: a free run needs --duration (or give --shadow, --what-if or --fit)"
 }
+
+@test "shadow mode: each asset has its own copy of a unit that allows one instance per process" {
+	# faulty.fmu keeps its one instance in static memory: y integrates u
+	printf '%s\n' '{"ts":0,"asset":"a","kind":"state","values":{"u":1,"y":0}}' \
+		'{"ts":0,"asset":"b","kind":"state","values":{"u":2,"y":0}}' \
+		'{"ts":10,"asset":"a","kind":"state","values":{"u":1,"y":10}}' \
+		'{"ts":10,"asset":"b","kind":"state","values":{"u":2,"y":20}}' >two
+	run --separate-stderr twin-sim --fmu="$FMU/faulty.fmu" --shadow two
+	assert_success
+	assert_equal "$stderr" ""
+	echo "$output" >out
+	assert_equal "$(jq -c 'select(.kind == "residual") | [.asset, .simulated, .residual]' out | tr -d '\n')" \
+		'["a",0,0]["b",0,0]["a",10,0]["b",20,0]'
+}
