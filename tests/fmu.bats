@@ -249,3 +249,11 @@ thermal_twin() {
 	assert_equal "$(jq -c 'select(.kind == "residual") | [.asset, .simulated, .residual]' out | tr -d '\n')" \
 		'["a",0,0]["b",0,0]["a",10,0]["b",20,0]'
 }
+
+@test "plant mode: a command's values drive the unit's inputs, a Boolean one too" {
+	echo '{"ts":"1970-01-01T00:00:00Z","asset":"sim","kind":"command","armed":true,"set":{"on":0}}' >cmds
+	run --separate-stderr twin-sim --fmu="$FMU/thermal.fmu" --plant --duration=400s --every=200s --no-noise cmds
+	assert_success
+	assert_equal "${#lines[@]}" 3
+	assert_equal "$(echo "${lines[2]}" | jq -c .values)" '{"T":25,"P":1000,"T_amb":25,"on":0}'
+}
