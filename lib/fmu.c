@@ -336,10 +336,14 @@ static void scalar_variable(struct parse *ps, const XML_Char **a)
 	char *end;
 	int k;
 
-	if (!name || !*name)
-		return parse_fail(ps, "a ScalarVariable without a %s", "name");
-	if (!vr)
-		return parse_fail(ps, "the ScalarVariable %s has no valueReference", name);
+	if (!name || !*name) {
+		parse_fail(ps, "a ScalarVariable without a %s", "name");
+		return;
+	}
+	if (!vr) {
+		parse_fail(ps, "the ScalarVariable %s has no valueReference", name);
+		return;
+	}
 	if (f->nvar == f->capvar) {
 		f->capvar = f->capvar ? 2 * f->capvar : 32;
 		f->var = realloc(f->var, (size_t)f->capvar * sizeof *f->var);
@@ -355,17 +359,23 @@ static void scalar_variable(struct parse *ps, const XML_Char **a)
 	v->variability = TW_FMU_CONTINUOUS;
 	errno = 0;
 	unsigned long r = strtoul(vr, &end, 10);
-	if (end == vr || *end || errno || r > UINT_MAX)
-		return parse_fail(ps, "the valueReference of %s is not a whole number", name);
+	if (end == vr || *end || errno || r > UINT_MAX) {
+		parse_fail(ps, "the valueReference of %s is not a whole number", name);
+		return;
+	}
 	v->vr = (unsigned)r;
 	if (caus) {
-		if ((k = pick(caus, CAUSALITIES)) < 0)
-			return parse_fail(ps, "unknown causality '%s'", caus);
+		if ((k = pick(caus, CAUSALITIES)) < 0) {
+			parse_fail(ps, "unknown causality '%s'", caus);
+			return;
+		}
 		v->causality = (enum tw_fmu_causality)k;
 	}
 	if (varb) {
-		if ((k = pick(varb, VARIABILITIES)) < 0)
-			return parse_fail(ps, "unknown variability '%s'", varb);
+		if ((k = pick(varb, VARIABILITIES)) < 0) {
+			parse_fail(ps, "unknown variability '%s'", varb);
+			return;
+		}
 		v->variability = (enum tw_fmu_variability)k;
 	}
 	if (v->causality == TW_FMU_PARAMETER && !varb)
@@ -410,8 +420,10 @@ static void XMLCALL on_start(void *data, const XML_Char *el, const XML_Char **a)
 	if (ps->failed)
 		return;
 	if (ps->depth == 1) {
-		if (strcmp(el, "fmiModelDescription") != 0)
-			return parse_fail(ps, "the root element is %s, not fmiModelDescription", el);
+		if (strcmp(el, "fmiModelDescription") != 0) {
+			parse_fail(ps, "the root element is %s, not fmiModelDescription", el);
+			return;
+		}
 		ps->root_seen = true;
 		f->version = keep(f, (s = attr(a, "fmiVersion")) ? s : "");
 		f->model_name = keep(f, (s = attr(a, "modelName")) ? s : "");
@@ -456,6 +468,7 @@ static int read_description(struct tw_fmu *f, struct tw_err *e)
 {
 	char path[PATH_MAX];
 	struct parse ps = { f, NULL, e, 0, false, false, false, 0 };
+	struct stat st;
 	FILE *in;
 	char *buf;
 	size_t n;
@@ -464,13 +477,17 @@ static int read_description(struct tw_fmu *f, struct tw_err *e)
 	snprintf(path, sizeof path, "%s/modelDescription.xml", f->dir);
 	if (!(in = fopen(path, "rb")))
 		return tw_err_set(e, "%s: no modelDescription.xml in the archive", f->path);
-	buf = xcalloc(MAX_XML, 1);
-	n = fread(buf, 1, MAX_XML, in);
-	if (ferror(in) || n == MAX_XML) {
+	if (fstat(fileno(in), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MAX_XML) {
+		fclose(in);
+		return tw_err_set(e, "%s: modelDescription.xml: %s", f->path,
+				  S_ISREG(st.st_mode) ? "too large" : "not a file");
+	}
+	buf = xcalloc((size_t)st.st_size + 1, 1);
+	n = fread(buf, 1, (size_t)st.st_size, in);
+	if (ferror(in)) {
 		fclose(in);
 		free(buf);
-		return tw_err_set(e, "%s: modelDescription.xml: %s", f->path,
-				  n == MAX_XML ? "too large" : "cannot be read");
+		return tw_err_set(e, "%s: modelDescription.xml: cannot be read", f->path);
 	}
 	fclose(in);
 	ps.p = XML_ParserCreate(NULL);
