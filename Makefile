@@ -18,7 +18,7 @@ WARNFLAGS = -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-protot
             -Wno-unused-parameter
 TW_CPPFLAGS = -Ilib -D_GNU_SOURCE -DJSMN_STRICT -DJSMN_PARENT_LINKS \
               -DTW_VERSION='"$(VERSION)"' -DTW_MODELS_DIR='"$(DATADIR)/twin/models"'
-LIBS = -ljansson -lcsv -lz -lmuparser -lgsl -lgslcblas -lcrypto -lm
+LIBS = -ljansson -lzip -lexpat -ldl -lcsv -lz -lmuparser -lgsl -lgslcblas -lcrypto -lm
 
 # Sanitized objects and binaries live apart, so the two builds never mix.
 ifeq ($(SANITIZE),1)
@@ -43,6 +43,11 @@ UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
+# The test FMUs (tests/fmu.bats): built plain, without the sanitizers,
+# so that both builds of twin-sim can load them.
+FMU_XML   = $(wildcard testdata/fmu/*/modelDescription.xml)
+FMUS      = $(patsubst testdata/fmu/%/modelDescription.xml,testdata/fmu/%.fmu,$(FMU_XML))
+FMU_CFLAGS = -std=c11 -O2 -fPIC -shared -Wall -Wextra -Wno-type-limits -Ilib
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
@@ -73,6 +78,22 @@ $(O)/bench/%: tests/bench/%.c $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIBA) $(LIBS)
 
+# An FMU: modelDescription.xml and, when the folder has NAME.c, the
+# binary binaries/linux64/NAME.so, zipped.
+testdata/fmu/%.fmu: testdata/fmu/%/modelDescription.xml $(wildcard testdata/fmu/*/*.c) \
+		    testdata/fmu/unit.h lib/fmi2.h
+	@rm -rf build/fmu/$* && mkdir -p build/fmu/$*
+	cp $< build/fmu/$*/modelDescription.xml
+	if [ -f testdata/fmu/$*/$*.c ]; then \
+	  mkdir -p build/fmu/$*/binaries/linux64 && \
+	  $(CC) $(FMU_CFLAGS) $(CFLAGS) -o build/fmu/$*/binaries/linux64/$*.so \
+	        testdata/fmu/$*/$*.c -lm || exit 1; \
+	fi
+	rm -f $@ && cd build/fmu/$* && zip -q -X -r $(abspath $@) modelDescription.xml \
+	  $$(test -d binaries && echo binaries)
+
+fmus: $(FMUS)
+
 -include $(wildcard $(O)/*/*.d)
 
 # Installs what the build and the tests need: as root with apt-get, or
@@ -80,7 +101,7 @@ $(O)/bench/%: tests/bench/%.c $(LIBA)
 deps:
 	@tests/deps.sh
 
-check: deps all $(UNIT_BIN)
+check: deps all $(UNIT_BIN) $(FMUS)
 	@TWIN_BIN=$(abspath $(OUT)) UNIT_DIR=$(abspath $(O)/tests) tests/run.sh
 
 check-sanitize:
@@ -125,6 +146,6 @@ uninstall:
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
 
 clean:
-	rm -rf bin build
+	rm -rf bin build $(FMUS)
 
-.PHONY: all deps check check-sanitize demo eval bench install uninstall clean
+.PHONY: all deps fmus check check-sanitize demo eval bench install uninstall clean

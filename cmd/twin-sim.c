@@ -2,6 +2,7 @@
  *
  * The engine is lib/sim.c over lib/model.c and lib/ode.c; this file is
  * the command line and the read loop. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fmu.h"
 #include "in.h"
 #include "library.h"
 #include "num.h"
@@ -28,15 +30,19 @@ static void usage(void)
 	      "Model:\n"
 	      "  -t, --twin=FILE          twin description with a \"model\" section, or the name\n"
 	      "                           of a model of the library (see --list-models)\n"
+	      "      --fmu=FILE           an FMI 2.0 co-simulation unit as the model (with --twin,\n"
+	      "                           in place of its model's \"fmu\")\n"
 	      "      --list-models        list the models of the library and exit\n"
 	      "      --solver=NAME        rk4 (default), rkf45, rk8pd or bdf (stiff models)\n"
-	      "      --step=DUR           rk4's step, the adaptive solvers' first (default 100ms)\n"
+	      "      --step=DUR           rk4's step, the adaptive solvers' first, an FMU's\n"
+	      "                           communication step (default 100ms, or the FMU's)\n"
 	      "      --rtol=X             relative tolerance of the adaptive solvers (default 1e-6)\n"
 	      "      --atol=X             absolute tolerance (default 1e-9)\n"
 	      "      --set=PARAM=VALUE    change a parameter (free run and what-if; repeatable)\n"
 	      "\n"
 	      "Free run (without --shadow and --what-if):\n"
-	      "      --duration=DUR       how long to simulate (required)\n"
+	      "      --duration=DUR       how long to simulate (required, but for an FMU with a\n"
+	      "                           default experiment)\n"
 	      "      --every=DUR          the output interval (default 1s)\n"
 	      "      --start=TIME         the time of the first output (default 1970-01-01T00:00:00Z)\n"
 	      "  -a, --asset=NAME         the asset (default sim); with --shadow, only this asset\n"
@@ -75,7 +81,7 @@ static void usage(void)
 }
 
 enum {
-	OPT_LIST_MODELS = 256, OPT_SOLVER, OPT_STEP, OPT_RTOL, OPT_ATOL, OPT_SET, OPT_DURATION,
+	OPT_LIST_MODELS = 256, OPT_FMU, OPT_SOLVER, OPT_STEP, OPT_RTOL, OPT_ATOL, OPT_SET, OPT_DURATION,
 	OPT_EVERY, OPT_START, OPT_STATES, OPT_INPUT, OPT_FAULT, OPT_SEED, OPT_NO_NOISE, OPT_SHADOW,
 	OPT_ASSIMILATE, OPT_WHAT_IF, OPT_PLANT, OPT_HORIZON, OPT_SCENARIO, OPT_FIT, OPT_FIT_OUT, OPT_REJECTS,
 	OPT_STRICT, OPT_VERSION,
@@ -83,6 +89,7 @@ enum {
 
 static const struct option options[] = {
 	{ "twin", required_argument, NULL, 't' },
+	{ "fmu", required_argument, NULL, OPT_FMU },
 	{ "list-models", no_argument, NULL, OPT_LIST_MODELS },
 	{ "solver", required_argument, NULL, OPT_SOLVER },
 	{ "step", required_argument, NULL, OPT_STEP },
@@ -131,6 +138,45 @@ static int sim_line(void *sim, const char *file, long long lineno, const char *l
 	return tw_sim_line(sim, file, lineno, line, len, eol, e);
 }
 
+/* An FMU's messages (its logger) on standard error. */
+static void fmu_log(const char *instance, const char *status, const char *category,
+		    const char *message)
+{
+	fprintf(stderr, "%s: FMU %s: %s%s%s: %s\n", tool, instance, status, *category ? " " : "",
+		category, message);
+}
+
+/* The twin description: the file, the unit, or the file with the unit
+ * as its model's "fmu" (relative to the current folder, so made
+ * absolute when the file is elsewhere).  NULL with e. */
+static struct tw_twin *load_twin(const char *twin_path, const char *fmu_path, struct tw_err *e)
+{
+	struct tw_twin *twin = NULL;
+
+	if (!twin_path)
+		return tw_twin_from_json(json_pack("{s:{s:s}}", "model", "fmu", fmu_path), NULL, e);
+	char *path = tw_library_resolve(twin_path);
+	if (path)
+		twin = tw_twin_load(path, e);
+	free(path);
+	if (!twin || !fmu_path)
+		return twin;
+	json_t *model = json_object_get(twin->root, "model");
+	if (!json_is_object(model)) {
+		model = json_object();
+		json_object_set_new(twin->root, "model", model);
+	}
+	char *abs = NULL;
+	if (fmu_path[0] != '/' && strchr(twin->path, '/') && !(abs = realpath(fmu_path, NULL))) {
+		tw_err_set(e, "%s: %s", fmu_path, strerror(errno));
+		tw_twin_free(twin);
+		return NULL;
+	}
+	json_object_set_new(model, "fmu", json_string(abs ? abs : fmu_path));
+	free(abs);
+	return twin;
+}
+
 #define MAX_REPEAT 64
 
 int main(int argc, char **argv)
@@ -143,24 +189,29 @@ int main(int argc, char **argv)
 	struct tw_diag diag;
 	struct tw_out out;
 	struct tw_err e = { "" };
-	const char *twin_path = NULL, *rejects = NULL;
+	const char *twin_path = NULL, *rejects = NULL, *fmu_path = NULL;
 	bool has_duration = false, list = false, plant = false;
 	int c;
 
 	argv[0] = (char *)tool;
 	tw_sim_opts_init(&o);
+	o.step_default = true;
 	o.horizon = 3600 * TW_NS_PER_SEC;
 	o.inputs = inputs, o.faults = faults, o.sets = sets, o.fit = fit;
 	tw_diag_init(&diag, tool);
 	while ((c = getopt_long(argc, argv, "t:a:h", options, NULL)) != -1) {
 		switch (c) {
 		case 't': twin_path = optarg; break;
+		case OPT_FMU: fmu_path = optarg; break;
 		case OPT_LIST_MODELS: list = true; break;
 		case OPT_SOLVER:
 			if (tw_solver_parse(optarg, &o.solver, &e) < 0)
 				tw_cli_usage(tool, "--solver: %s", e.msg);
 			break;
-		case OPT_STEP: o.step = (double)tw_cli_duration(tool, "--step", optarg, true) / 1e9; break;
+		case OPT_STEP:
+			o.step = (double)tw_cli_duration(tool, "--step", optarg, true) / 1e9;
+			o.step_default = false;
+			break;
 		case OPT_RTOL: o.rtol = tw_cli_number(tool, "--rtol", optarg, 0); break;
 		case OPT_ATOL: o.atol = tw_cli_number(tool, "--atol", optarg, 0); break;
 		case OPT_SET:
@@ -247,10 +298,9 @@ int main(int argc, char **argv)
 		tw_cli_usage(tool, "--fault is for a free run");
 	if (o.ninputs && (o.shadow || o.nfit))
 		tw_cli_usage(tool, "--input is for a free run or --what-if: a stream's inputs are measured");
-	if (!twin_path)
-		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models)");
-	if (!follow && !has_duration)
-		tw_cli_usage(tool, "a free run needs --duration (or give --shadow, --what-if or --fit)");
+	if (!twin_path && !fmu_path)
+		tw_cli_usage(tool, "give --twin=FILE (or the name of a model: --list-models) or --fmu=FILE");
+	o.duration_default = !has_duration;   /* an FMU may give it; else tw_sim_new says */
 	if (!follow && !plant && optind < argc)
 		tw_cli_usage(tool, "a free run reads no input: give --shadow or --what-if to read %s", argv[optind]);
 	if (plant && follow)
@@ -260,10 +310,9 @@ int main(int argc, char **argv)
 	if (o.assimilate > 0 && !o.shadow)
 		tw_cli_usage(tool, "--assimilate needs --shadow");
 	tw_tz_set(NULL, NULL);
+	tw_fmu_set_logger(fmu_log);
 
-	char *path = tw_library_resolve(twin_path);
-	struct tw_twin *twin = path ? tw_twin_load(path, &e) : NULL;
-	free(path);
+	struct tw_twin *twin = load_twin(twin_path, fmu_path, &e);
 	if (!twin) {
 		tw_diag_say(&diag, "%s", e.msg);
 		return TW_EXIT_FATAL;

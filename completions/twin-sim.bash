@@ -31,7 +31,7 @@ _twin_sim()
     prev=""
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
-    local opts_arg="--twin --solver --step --rtol --atol --set --duration
+    local opts_arg="--twin --fmu --solver --step --rtol --atol --set --duration
         --every --start --asset --input --fault --seed --assimilate --horizon
         --scenario --fit --fit-out --rejects"
     local opts_noarg="--list-models --states --no-noise --plant --shadow --what-if
@@ -101,6 +101,21 @@ _twin_sim()
             fi
             [[ $arg != */* ]] &&
                 compgen -P "$pre" -W "$(_twin_sim_models "${COMP_WORDS[0]}")" -- "$arg"
+        )
+        [[ -n $pre && ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]] &&
+            compopt -o nospace 2>/dev/null
+        return 0
+        ;;
+    --fmu)
+        # An FMU (*.fmu), through folders.
+        [[ -z $pre ]] && compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(
+            compgen -P "$pre" -X '!*.fmu' -f -- "$arg"
+            if [[ -z $pre ]]; then
+                compgen -d -- "$arg"
+            else
+                compgen -P "$pre" -S / -d -- "$arg"
+            fi
         )
         [[ -n $pre && ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == */ ]] &&
             compopt -o nospace 2>/dev/null

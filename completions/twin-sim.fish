@@ -18,9 +18,10 @@ function __twin_sim_models
 end
 
 complete -c twin-sim -s t -l twin -r -F -a '(__twin_sim_models)' -d 'Twin description, or a model of the library'
+complete -c twin-sim -l fmu -r -F -d 'An FMI 2.0 co-simulation unit (FMU) as the model'
 complete -c twin-sim -l list-models -d 'List the models of the library and exit'
 complete -c twin-sim -l solver -x -a 'rk4\t"classical Runge-Kutta, fixed steps (default)" rkf45\t"Runge-Kutta-Fehlberg 4(5), adaptive" rk8pd\t"Runge-Kutta Prince-Dormand 8(9), adaptive" bdf\t"implicit BDF, for stiff models"' -d 'The ODE solver'
-complete -c twin-sim -l step -x -d 'rk4 step, first step of the adaptive solvers (default 100ms)'
+complete -c twin-sim -l step -x -d 'rk4 step, first step of the adaptive solvers, FMU communication step (default 100ms)'
 complete -c twin-sim -l rtol -x -d 'Relative tolerance of the adaptive solvers (default 1e-6)'
 complete -c twin-sim -l atol -x -d 'Absolute tolerance (default 1e-9)'
 complete -c twin-sim -l set -x -d 'Change a parameter: PARAM=VALUE (free run and what-if)'

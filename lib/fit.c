@@ -185,6 +185,7 @@ static int simulate(struct fit *f, const gsl_vector *u, gsl_vector *r)
 		for (int i = 0; i < f->ni; i++)
 			f->cur[i] = tw_model_input_default(f->m, i);
 		tw_ode_reset(f->ode);
+		tw_model_restart(f->m);   /* a unit starts again, with these parameters */
 		for (int i = 0; i < x->n; i++) {
 			const double *in = f->ni ? x->in + (size_t)i * f->ni : NULL;
 			const double *meas = f->no ? x->out + (size_t)i * f->no : NULL;
@@ -202,7 +203,8 @@ static int simulate(struct fit *f, const gsl_vector *u, gsl_vector *r)
 				return failure(f, x, e.msg);
 			for (int j = 0; j < f->ni; j++)
 				tw_model_input_set(f->m, j, f->cur[j]);
-			tw_model_outputs(f->m, t, f->y, f->out);
+			if (tw_model_outputs(f->m, t, f->y, f->out) < 0)
+				return failure(f, x, tw_model_failure(f->m));
 			for (int k = 0; k < f->no; k++) {
 				if (!isfinite(meas[k]))
 					continue;
@@ -561,12 +563,17 @@ json_t *tw_fit_apply(const json_t *root, const char *const *params, const struct
 
 	if (!copy)
 		return NULL;
+	/* A unit's parameter need not be in the file: it is added. */
+	if (!pars && json_is_object(json_object_get(copy, "model"))) {
+		pars = json_object();
+		json_object_set_new(json_object_get(copy, "model"), "parameters", pars);
+	}
 	for (int j = 0; j < res->nparams; j++) {
 		json_t *p = json_object_get(pars, params[j]);
-		if (json_is_number(p))
-			json_object_set_new(pars, params[j], json_real(res->value[j]));
-		else if (json_is_object(p))
+		if (json_is_object(p))
 			json_object_set_new(p, "value", json_real(res->value[j]));
+		else
+			json_object_set_new(pars, params[j], json_real(res->value[j]));
 	}
 	return copy;
 }

@@ -15,6 +15,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "expr.h"
+#include "fmu.h"
 #include "jcheck.h"
 #include "model.h"
 
@@ -66,6 +67,15 @@ struct tw_model {
 	int *out_order;               /* out[] indices in order of evaluation */
 	int nst, npar, nin, nvar, nout;
 	int bad_state;
+	/* A co-simulation unit instead of equations (model_fmu.c's part):
+	 * the slots of parameters, inputs and outputs are in fvals; each
+	 * one's variable in the unit is in par_var, in_var and out_var. */
+	struct tw_fmu *fmu;
+	double *fvals;
+	int *par_var, *in_var, *out_var;
+	bool *par_dirty;              /* changed since the unit started */
+	bool fmu_running, fmu_used;   /* initialized; instantiated before */
+	struct tw_err failure;
 };
 
 /* ---- Memory ---- */
@@ -481,6 +491,295 @@ static int load(const struct ctx *c, json_t *sec)
 	return sort(c, "model.outputs", m->out, m->nout, m->out_order);
 }
 
+/* ---- Co-simulation units ----
+ *
+ * A section with an "fmu" member: the unit's parameters, inputs and
+ * outputs become the model's, without states (the unit keeps its own);
+ * ode.c hands each step to tw_model_fmu_step.  The unit is started
+ * (instantiated, or reset, with the parameters and inputs as they are
+ * then, and initialized) by the first step or output after loading or
+ * tw_model_restart, at that time. */
+
+static const char *const FMU_MODEL_KEYS[] = { "fmu", "parameters", "inputs", "outputs", NULL };
+static const char *const FMU_OUTPUT_KEYS[] = { "noise", "unit", "sensor", NULL };
+
+/* A parameter of the unit the twin can set: causality parameter,
+ * fixed or tunable, not a String. */
+static bool fmu_param(const struct tw_fmu_var *v)
+{
+	return v->causality == TW_FMU_PARAMETER && v->type != TW_FMU_STRING &&
+	       (v->variability == TW_FMU_FIXED || v->variability == TW_FMU_TUNABLE);
+}
+
+/* The unit's variable key, which must be of causality want (or, for
+ * outputs, any but input); -1 with a message at path. */
+static int fmu_lookup(const struct ctx *c, const char *path, const char *key,
+		      enum tw_fmu_causality want)
+{
+	const struct tw_fmu *f = c->m->fmu;
+	int i = tw_fmu_find(f, key);
+
+	if (i < 0)
+		return tw_jc_fail(&c->jc, path, "the FMU %s has no variable '%s'", tw_fmu_path(f), key);
+	const struct tw_fmu_var *v = tw_fmu_var(f, i);
+	if (v->type == TW_FMU_STRING)
+		return tw_jc_fail(&c->jc, path, "a String variable of the FMU: not supported");
+	if (want == TW_FMU_PARAMETER && !fmu_param(v))
+		return tw_jc_fail(&c->jc, path, "not a parameter of the FMU %s (its causality is %s)",
+				  tw_fmu_path(f), tw_fmu_causality_name(v->causality));
+	if (want == TW_FMU_INPUT && v->causality != TW_FMU_INPUT)
+		return tw_jc_fail(&c->jc, path, "not an input of the FMU %s (its causality is %s)",
+				  tw_fmu_path(f), tw_fmu_causality_name(v->causality));
+	if (want == TW_FMU_OUTPUT && v->causality == TW_FMU_INPUT)
+		return tw_jc_fail(&c->jc, path, "an input of the FMU %s, not something it computes",
+				  tw_fmu_path(f));
+	return i;
+}
+
+/* The unit's path: relative to the twin description's folder. */
+static char *fmu_resolve(const char *file, const char *name)
+{
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	char *p;
+
+	if (name[0] == '/' || !slash)
+		return xstrdup(name);
+	if (!(p = malloc((size_t)(slash - file) + 2 + strlen(name))))
+		abort();
+	sprintf(p, "%.*s/%s", (int)(slash - file), file, name);
+	return p;
+}
+
+static int load_fmu(const struct ctx *c, json_t *sec)
+{
+	struct tw_model *m = c->m;
+	json_t *params, *inputs, *outs, *v;
+	const char *name, *key;
+	char sub[TW_JC_PATH_BUF];
+	struct tw_err why;
+	int nf, i, k;
+
+	if (json_object_get(sec, "states") || json_object_get(sec, "derivatives") ||
+	    json_object_get(sec, "variables"))
+		return tw_jc_fail(&c->jc, "model", "a model is equations (states, derivatives) or "
+				  "an FMU (fmu), not both");
+	if (tw_jc_known_keys(&c->jc, "model", sec, FMU_MODEL_KEYS) < 0 ||
+	    tw_jc_string(&c->jc, "model", sec, "fmu", TW_JC_NONEMPTY, &name) < 0)
+		return -1;
+	if ((v = json_object_get(sec, "comment")) && json_is_string(v))
+		m->comment = xstrdup(json_string_value(v));
+	params = json_object_get(sec, "parameters");
+	inputs = json_object_get(sec, "inputs");
+	outs = json_object_get(sec, "outputs");
+	if ((params && tw_jc_need_object(&c->jc, "model.parameters", params) < 0) ||
+	    (inputs && tw_jc_need_object(&c->jc, "model.inputs", inputs) < 0) ||
+	    (outs && tw_jc_need_object(&c->jc, "model.outputs", outs) < 0))
+		return -1;
+	char *path = fmu_resolve(c->jc.file, name);
+	m->fmu = tw_fmu_open(path, &why);
+	free(path);
+	if (!m->fmu)
+		return tw_err_set(c->jc.e, "%s", why.msg);
+	nf = tw_fmu_nvars(m->fmu);
+	m->par = xcalloc((size_t)nf, sizeof *m->par);
+	m->in = xcalloc((size_t)nf, sizeof *m->in);
+	m->out = xcalloc((size_t)nf, sizeof *m->out);
+	m->out_order = xcalloc((size_t)nf, sizeof *m->out_order);
+	m->par_var = xcalloc((size_t)nf, sizeof *m->par_var);
+	m->in_var = xcalloc((size_t)nf, sizeof *m->in_var);
+	m->out_var = xcalloc((size_t)nf, sizeof *m->out_var);
+	m->par_dirty = xcalloc((size_t)nf, sizeof *m->par_dirty);
+	m->fvals = xcalloc(3 * (size_t)nf, sizeof *m->fvals);
+
+	/* Every parameter of the unit, at its start value unless the
+	 * description gives another. */
+	if (params)
+		TW_JC_FOREACH_MEMBER(params, key, v)
+			if (fmu_lookup(c, tw_jc_child(sub, "model.parameters", key), key,
+				       TW_FMU_PARAMETER) < 0)
+				return -1;
+	for (i = 0; i < nf; i++) {
+		const struct tw_fmu_var *fv = tw_fmu_var(m->fmu, i);
+		if (!fmu_param(fv))
+			continue;
+		struct param *p = &m->par[m->npar];
+		p->name = xstrdup(fv->name);
+		p->slot = &m->fvals[m->npar];
+		m->par_var[m->npar++] = i;
+		v = params ? json_object_get(params, fv->name) : NULL;
+		if (v) {
+			if (load_param(c, tw_jc_child(sub, "model.parameters", fv->name), v, p) < 0)
+				return -1;
+		} else {
+			p->value = fv->has_start ? fv->start : 0;
+			p->min = fv->min;
+			p->max = fv->max;
+			*p->slot = p->value;
+		}
+		if (!p->unit && fv->unit)
+			p->unit = xstrdup(fv->unit);
+	}
+
+	/* The inputs the description names, else every input of the unit. */
+	for (i = 0; i < nf; i++) {
+		const struct tw_fmu_var *fv = tw_fmu_var(m->fmu, i);
+		if (fv->causality == TW_FMU_INPUT && fv->type != TW_FMU_STRING &&
+		    !(inputs && tw_jc_members(inputs)))
+			m->in_var[m->nin++] = i;
+	}
+	if (inputs && tw_jc_members(inputs))
+		TW_JC_FOREACH_MEMBER(inputs, key, v) {
+			tw_jc_child(sub, "model.inputs", key);
+			if ((k = fmu_lookup(c, sub, key, TW_FMU_INPUT)) < 0)
+				return -1;
+			m->in_var[m->nin++] = k;
+		}
+	for (i = 0; i < m->nin; i++) {
+		const struct tw_fmu_var *fv = tw_fmu_var(m->fmu, m->in_var[i]);
+		struct input *in = &m->in[i];
+		in->name = xstrdup(fv->name);
+		in->slot = &m->fvals[nf + i];
+		v = inputs ? json_object_get(inputs, fv->name) : NULL;
+		if (v) {
+			if (load_input(c, tw_jc_child(sub, "model.inputs", fv->name), fv->name, v, in) < 0)
+				return -1;
+			if (!json_object_get(v, "default"))
+				*in->slot = in->dflt = fv->has_start ? fv->start : 0;
+		} else {
+			in->sensor = xstrdup(fv->name);
+			*in->slot = in->dflt = fv->has_start ? fv->start : 0;
+		}
+		if (!in->unit && fv->unit)
+			in->unit = xstrdup(fv->unit);
+	}
+
+	/* The outputs the description names, else every output. */
+	for (i = 0; i < nf && !(outs && tw_jc_members(outs)); i++) {
+		const struct tw_fmu_var *fv = tw_fmu_var(m->fmu, i);
+		if (fv->causality == TW_FMU_OUTPUT && fv->type != TW_FMU_STRING)
+			m->out_var[m->nout++] = i;
+	}
+	if (outs && tw_jc_members(outs))
+		TW_JC_FOREACH_MEMBER(outs, key, v) {
+			tw_jc_child(sub, "model.outputs", key);
+			if ((k = fmu_lookup(c, sub, key, TW_FMU_OUTPUT)) < 0)
+				return -1;
+			m->out_var[m->nout++] = k;
+		}
+	for (i = 0; i < m->nout; i++) {
+		const struct tw_fmu_var *fv = tw_fmu_var(m->fmu, m->out_var[i]);
+		struct formula *o = &m->out[i];
+		o->name = xstrdup(fv->name);
+		o->slot = &m->fvals[2 * (size_t)nf + i];
+		m->out_order[i] = i;
+		v = outs ? json_object_get(outs, fv->name) : NULL;
+		if (v) {
+			tw_jc_child(sub, "model.outputs", fv->name);
+			if (tw_jc_need_object(&c->jc, sub, v) < 0 ||
+			    tw_jc_known_keys(&c->jc, sub, v, FMU_OUTPUT_KEYS) < 0 ||
+			    tw_jc_number(&c->jc, sub, v, "noise", 0, &o->noise) < 0 ||
+			    opt_string(c, sub, v, "unit", &o->unit) < 0 ||
+			    opt_string(c, sub, v, "sensor", &o->sensor) < 0)
+				return -1;
+			if (o->noise < 0)
+				return tw_jc_fail(&c->jc, tw_jc_child(sub, sub, "noise"),
+						  "must not be negative");
+		}
+		if (!o->sensor)
+			o->sensor = xstrdup(fv->name);
+		if (!o->unit && fv->unit)
+			o->unit = xstrdup(fv->unit);
+	}
+	return 0;
+}
+
+bool tw_model_is_fmu(const struct tw_model *m)
+{
+	return m->fmu != NULL;
+}
+
+struct tw_fmu *tw_model_fmu(const struct tw_model *m)
+{
+	return m->fmu;
+}
+
+const char *tw_model_failure(const struct tw_model *m)
+{
+	return m->failure.msg;
+}
+
+void tw_model_restart(struct tw_model *m)
+{
+	m->fmu_running = false;
+}
+
+/* Starts the unit at time t when it is not running. */
+static int fmu_start(struct tw_model *m, double t, struct tw_err *e)
+{
+	int i;
+
+	if (m->fmu_running)
+		return 0;
+	if ((m->fmu_used ? tw_fmu_reset(m->fmu, e) : tw_fmu_instantiate(m->fmu, e)) < 0)
+		return -1;
+	m->fmu_used = true;
+	for (i = 0; i < m->npar; i++) {
+		if (tw_fmu_set(m->fmu, m->par_var[i], *m->par[i].slot, e) < 0)
+			return -1;
+		m->par_dirty[i] = false;
+	}
+	for (i = 0; i < m->nin; i++)
+		if (tw_fmu_set(m->fmu, m->in_var[i], *m->in[i].slot, e) < 0)
+			return -1;
+	if (tw_fmu_init(m->fmu, t, e) < 0)
+		return -1;
+	m->fmu_running = true;
+	return 0;
+}
+
+/* The inputs, and the parameters changed since the start, into the unit. */
+static int fmu_push(struct tw_model *m, struct tw_err *e)
+{
+	for (int i = 0; i < m->npar; i++) {
+		if (!m->par_dirty[i])
+			continue;
+		const struct tw_fmu_var *fv = tw_fmu_var(m->fmu, m->par_var[i]);
+		if (fv->variability != TW_FMU_TUNABLE)
+			return tw_err_set(e, "%s: the parameter %s is fixed: it can change before the "
+					  "run starts, not during it", tw_fmu_path(m->fmu), fv->name);
+		if (tw_fmu_set(m->fmu, m->par_var[i], *m->par[i].slot, e) < 0)
+			return -1;
+		m->par_dirty[i] = false;
+	}
+	for (int i = 0; i < m->nin; i++)
+		if (tw_fmu_set(m->fmu, m->in_var[i], *m->in[i].slot, e) < 0)
+			return -1;
+	return 0;
+}
+
+int tw_model_fmu_step(struct tw_model *m, double t, double t1, struct tw_err *e)
+{
+	if (fmu_start(m, t, e) < 0 || fmu_push(m, e) < 0)
+		return -1;
+	if (t1 > t && tw_fmu_step(m->fmu, t, t1 - t, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int fmu_outputs(struct tw_model *m, double t, double out[])
+{
+	struct tw_err *e = &m->failure;
+
+	for (int i = 0; i < m->nout; i++)
+		out[i] = NAN;
+	if (fmu_start(m, t, e) < 0 || fmu_push(m, e) < 0)
+		return -1;
+	for (int i = 0; i < m->nout; i++)
+		if (tw_fmu_get(m->fmu, m->out_var[i], &out[i], e) < 0)
+			return -1;
+	return 0;
+}
+
 struct tw_model *tw_model_load(const json_t *section, const char *file, struct tw_err *e)
 {
 	struct tw_model *m = xcalloc(1, sizeof *m);
@@ -496,6 +795,13 @@ struct tw_model *tw_model_load(const json_t *section, const char *file, struct t
 		return NULL;
 	}
 	/* jansson's iteration takes a json_t *; nothing here modifies it. */
+	if (json_is_object(section) && json_object_get(section, "fmu")) {
+		if (load_fmu(&c, (json_t *)section) < 0) {
+			tw_model_free(m);
+			return NULL;
+		}
+		return m;
+	}
 	if (load(&c, (json_t *)section) < 0) {
 		tw_model_free(m);
 		return NULL;
@@ -540,6 +846,8 @@ void tw_model_free(struct tw_model *m)
 	free(m->out);
 	free(m->out_order);
 	free(m->comment);
+	tw_fmu_close(m->fmu);
+	free(m->fvals), free(m->par_var), free(m->in_var), free(m->out_var), free(m->par_dirty);
 	tw_expr_scope_free(m->scope);  /* after the expressions that borrow it */
 	free(m);
 }
@@ -594,7 +902,13 @@ double tw_model_param_value(const struct tw_model *m, int i) { return m->par[i].
 double tw_model_param_min(const struct tw_model *m, int i) { return m->par[i].min; }
 double tw_model_param_max(const struct tw_model *m, int i) { return m->par[i].max; }
 double tw_model_param_get(const struct tw_model *m, int i) { return *m->par[i].slot; }
-void tw_model_param_set(struct tw_model *m, int i, double v) { *m->par[i].slot = v; }
+
+void tw_model_param_set(struct tw_model *m, int i, double v)
+{
+	if (m->fmu && m->fmu_running && *m->par[i].slot != v)
+		m->par_dirty[i] = true;
+	*m->par[i].slot = v;
+}
 
 const char *tw_model_input_name(const struct tw_model *m, int i) { return m->in[i].name; }
 const char *tw_model_input_unit(const struct tw_model *m, int i) { return m->in[i].unit; }
@@ -641,10 +955,12 @@ int tw_model_bad_state(const struct tw_model *m)
 	return m->bad_state;
 }
 
-void tw_model_outputs(struct tw_model *m, double t, const double y[], double out[])
+int tw_model_outputs(struct tw_model *m, double t, const double y[], double out[])
 {
 	int i;
 
+	if (m->fmu)
+		return fmu_outputs(m, t, out);
 	prepare(m, t, y);
 	for (i = 0; i < m->nout; i++) {
 		struct formula *o = &m->out[m->out_order[i]];
@@ -652,4 +968,5 @@ void tw_model_outputs(struct tw_model *m, double t, const double y[], double out
 	}
 	for (i = 0; i < m->nout; i++)
 		out[i] = *m->out[i].slot;
+	return 0;
 }

@@ -19,10 +19,23 @@
  * tw_model_load).  Strings returned live until tw_model_free.  Running
  * out of memory aborts, as in expr.h.
  *
+ * A model can also be an FMI 2.0 co-simulation unit (fmu.h): a section
+ * with an "fmu" member (twin-description(5), subsection FMU models).  Its
+ * parameters, inputs and outputs are the unit's; it has no states (the
+ * unit keeps its own), no derivatives: ode.h hands each step to
+ * tw_model_fmu_step.  The unit starts (instantiated, or reset, with the
+ * parameters and inputs as they are then, and initialized) at the first
+ * step or output after loading or tw_model_restart.  A parameter changed
+ * while it runs reaches it before the next step or output when it is
+ * tunable; a fixed one makes that call fail.  The unit's calls fail with
+ * a message from fmu.h.
+ *
  * Threads: a model holds its evaluation state; one thread per model.
  * Load models in one thread at a time (expr.h: compiling). */
 #ifndef TW_MODEL_H
 #define TW_MODEL_H
+
+#include <stdbool.h>
 
 #include <jansson.h>
 
@@ -106,7 +119,27 @@ int tw_model_rhs(struct tw_model *m, double t, const double y[], double dydt[]);
  * that failed, or -1 when none failed yet. */
 int tw_model_bad_state(const struct tw_model *m);
 
-/* out (tw_model_noutputs values) = the outputs at (t, y), noise-free. */
-void tw_model_outputs(struct tw_model *m, double t, const double y[], double out[]);
+/* out (tw_model_noutputs values) = the outputs at (t, y), noise-free.
+ * Returns 0; for a unit, -1 (out all NAN) when one of its calls failed,
+ * with the message in tw_model_failure. */
+int tw_model_outputs(struct tw_model *m, double t, const double y[], double out[]);
+
+/* The model is a co-simulation unit. */
+bool tw_model_is_fmu(const struct tw_model *m);
+
+/* The unit (borrowed: it lives as long as m), or NULL for equations. */
+struct tw_fmu *tw_model_fmu(const struct tw_model *m);
+
+/* A unit: the message of the last tw_model_outputs that failed. */
+const char *tw_model_failure(const struct tw_model *m);
+
+/* A unit: advances it from t to t1 (one fmi2DoStep, none when t1 <= t),
+ * starting it at t when it is not running, with the model's inputs and
+ * changed parameters set first.  -1 with e. */
+int tw_model_fmu_step(struct tw_model *m, double t, double t1, struct tw_err *e);
+
+/* A unit starts again, from its start values and the current
+ * parameters, at the next step or output.  Nothing for equations. */
+void tw_model_restart(struct tw_model *m);
 
 #endif

@@ -11,6 +11,7 @@
  * that steps are counted. */
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct tw_ode {
 	double *k1, *k2, *k3, *k4, *ytmp;   /* rk4 */
 	double *jy, *jf1, *jf2;       /* the Jacobian's differences */
 	long steps;
+	bool fmu;                     /* the model is a co-simulation unit */
 };
 
 int tw_solver_parse(const char *name, enum tw_solver *s, struct tw_err *e)
@@ -112,6 +114,18 @@ struct tw_ode *tw_ode_new(struct tw_model *m, enum tw_solver s, double step,
 				    isfinite(rtol + atol))) {
 		tw_err_set(e, "the tolerances must not be negative, nor both zero");
 		return NULL;
+	}
+	if (tw_model_is_fmu(m)) {
+		/* The unit integrates itself: each advance is one step of it. */
+		if (!(o = calloc(1, sizeof *o))) {
+			tw_err_set(e, "out of memory");
+			return NULL;
+		}
+		o->m = m;
+		o->solver = s;
+		o->step = step;
+		o->fmu = true;
+		return o;
 	}
 	if (!(o = calloc(1, sizeof *o)) || !(o->work = calloc(8 * n, sizeof *o->work))) {
 		free(o);
@@ -233,6 +247,13 @@ int tw_ode_advance(struct tw_ode *o, double *t, double t1, double y[], struct tw
 
 	if (!(t1 >= *t))
 		return tw_err_set(e, "cannot advance from t=%.17g s back to %.17g s", *t, t1);
+	if (o->fmu) {
+		if (tw_model_fmu_step(o->m, *t, t1, e) < 0)
+			return -1;
+		*t = t1;
+		o->steps++;
+		return 0;
+	}
 	if (o->solver == TW_SOLVER_RK4)
 		rc = advance_rk4(o, t, t1, y, e);
 	else

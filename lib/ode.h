@@ -11,6 +11,10 @@
  * The adaptive ones keep each step's estimated local error below
  * atol + rtol |y| in every state, starting with a step of `step`.
  *
+ * A model that is a co-simulation unit (model.h) integrates itself: its
+ * solver is none of these, and each tw_ode_advance is one step of the
+ * unit (tw_model_fmu_step).
+ *
  * Ownership: a struct tw_ode borrows its model, which must outlive it;
  * it owns its GSL objects and work space, allocated once by tw_ode_new:
  * advancing allocates nothing.  One thread per struct tw_ode (and its

@@ -15,6 +15,7 @@
 #include "atomic.h"
 #include "drive.h"
 #include "fit.h"
+#include "fmu.h"
 #include "in.h"
 #include "jsonw.h"
 #include "model.h"
@@ -123,6 +124,30 @@ static struct sm_inst *inst_new(struct tw_sim *s, const char *asset, size_t alen
 	return x;
 }
 
+/* The step and a free run's duration not given, from an FMU's default
+ * experiment; a free run without a duration fails (e). */
+static void default_experiment(struct tw_sim *s, const struct tw_model *m, struct tw_err *e)
+{
+	struct tw_fmu *f = tw_model_fmu(m);
+	struct tw_fmu_experiment x = { NAN, NAN, NAN, NAN };
+	bool free_run = !s->o.shadow && !s->o.what_if && !s->o.nfit;
+
+	if (f)
+		x = tw_fmu_default_experiment(f);
+	if (s->o.step_default && isfinite(x.step) && x.step > 0)
+		s->o.step = x.step;
+	if (!free_run || !s->o.duration_default)
+		return;
+	double d = x.stop - (isfinite(x.start) ? x.start : 0);
+	if (!f)
+		tw_err_set(e, "a free run needs --duration (or give --shadow, --what-if or --fit)");
+	else if (!(isfinite(d) && d >= 0 && d < 9e9))
+		tw_err_set(e, "a free run needs --duration: %s has no stopTime in a default "
+			   "experiment", tw_fmu_path(f));
+	else
+		s->o.duration = llround(d * 1e9);
+}
+
 struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			  struct tw_diag *d, struct tw_err *e)
 {
@@ -152,6 +177,11 @@ struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			break;
 		}
 	}
+	if (!e->msg[0])
+		default_experiment(s, probe->m, e);
+	if (!e->msg[0] && o->assimilate > 0 && tw_model_is_fmu(probe->m))
+		tw_err_set(e, "--assimilate: an FMU keeps its states to itself: they cannot be "
+			   "nudged");
 	for (int i = 0; i < o->nfit && !e->msg[0]; i++)
 		if (tw_model_param_index(probe->m, o->fit[i]) < 0)
 			tw_err_set(e, "--fit: the model has no parameter '%s'", o->fit[i]);
@@ -464,7 +494,10 @@ int tw_sim_run(struct tw_sim *s, struct tw_in *plant, struct tw_err *e)
 		}
 		set_inputs(s, x, BY_SIGNALS, t, 0, 0, 0);
 		apply_param_faults(s, x, t);
-		tw_model_outputs(x->m, t, x->y, x->out);
+		if (tw_model_outputs(x->m, t, x->y, x->out) < 0) {
+			rc = tw_err_set(e, "%s", tw_model_failure(x->m));
+			break;
+		}
 		measure(s, x, t, v);
 		if (s->o.emit_states)
 			emit_values(s, x, s->o.start + dt, "state", v, true, NULL);
@@ -611,6 +644,10 @@ static json_t *section_with_sets(const struct tw_sim *s)
 {
 	json_t *copy = json_deep_copy(s->section);
 	json_t *params = json_object_get(copy, "parameters");
+	if (!params && s->o.nsets) {
+		params = json_object();   /* a unit's section may have none */
+		json_object_set_new(copy, "parameters", params);
+	}
 	for (int i = 0; i < s->o.nsets; i++) {
 		json_t *p = json_object_get(params, s->o.sets[i].name);
 		if (json_is_object(p))
@@ -717,6 +754,14 @@ static int finish_fit(struct tw_sim *s, struct tw_err *e)
 	return rc;
 }
 
+/* e's message, prefixed with x's asset (vsnprintf may not read the
+ * buffer it writes: a copy first). */
+static int asset_failed(struct tw_err *e, const struct sm_inst *x)
+{
+	struct tw_err why = *e;
+	return tw_err_set(e, "%s: %s", x->asset, why.msg);
+}
+
 static int reject(struct tw_sim *s, const char *file, long long lineno, const char *line, size_t len,
 		  const char *eol, const char *why)
 {
@@ -782,13 +827,14 @@ int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 		if (t1 <= x->t)
 			return 0;           /* no time has passed: nothing to simulate */
 		if (advance(s, x, t1, BY_MEASUREMENTS, 0, e) < 0) {
-			tw_err_set(e, "%s: %s", x->asset, e->msg);
+			asset_failed(e, x);
 			return -1;
 		}
 	}
 	for (int i = 0; i < ni; i++)
 		tw_model_input_set(x->m, i, x->in_cur[i]);
-	tw_model_outputs(x->m, x->t, x->y, x->out);
+	if (tw_model_outputs(x->m, x->t, x->y, x->out) < 0)
+		return tw_err_set(e, "%s: %s", x->asset, tw_model_failure(x->m));
 	if (!s->o.shadow)
 		return 0;               /* what-if alone only follows the stream */
 	emit_values(s, x, ts, "sim", x->out, false, NULL);
@@ -823,8 +869,9 @@ int tw_sim_finish(struct tw_sim *s, struct tw_err *e)
 			/* Measured inputs held, those given by --input following
 			 * their signals from now. */
 			if (advance(s, x, t1, BY_SIGNALS, t_now, e) < 0)
-				return -1;
-			tw_model_outputs(x->m, x->t, x->y, x->out);
+				return asset_failed(e, x);
+			if (tw_model_outputs(x->m, x->t, x->y, x->out) < 0)
+				return tw_err_set(e, "%s: %s", x->asset, tw_model_failure(x->m));
 			emit_values(s, x, ts_now + k * s->o.every, "sim", x->out, false, s->o.scenario);
 		}
 	}

@@ -33,6 +33,10 @@ struct tw_sim_opts {
 	const char *asset;              /* free run: the asset; else only this one (NULL: all) */
 	enum tw_solver solver;
 	double step, rtol, atol;        /* seconds; tolerances */
+	/* Not given: an FMU's default experiment gives the step (its
+	 * stepSize) and a free run's duration (its stopTime - startTime);
+	 * a free run without either is an error of tw_sim_new. */
+	bool step_default, duration_default;
 	/* Free run. */
 	int64_t start, duration, every; /* ns */
 	bool emit_states;               /* state records instead of readings */
@@ -63,7 +67,7 @@ struct tw_sim;
 void tw_sim_opts_init(struct tw_sim_opts *o);
 
 /* NULL with a reason in e: no model in the twin, an input, parameter or
- * fault target the model does not have. */
+ * fault target the model does not have, a free run without a duration. */
 struct tw_sim *tw_sim_new(const struct tw_sim_opts *o, struct tw_out *out,
 			  struct tw_diag *d, struct tw_err *e);
 void tw_sim_free(struct tw_sim *s);

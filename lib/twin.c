@@ -171,6 +171,25 @@ struct tw_twin *tw_twin_load(const char *path, struct tw_err *e)
 	return t;
 }
 
+struct tw_twin *tw_twin_from_json(json_t *root, const char *path, struct tw_err *e)
+{
+	struct tw_jc c = { path, e };
+	struct tw_twin *t = calloc(1, sizeof *t);
+
+	if (!t || (path && !(t->path = strdup(path)))) {
+		free(t);
+		json_decref(root);
+		tw_err_set(e, "out of memory");
+		return NULL;
+	}
+	t->root = root;
+	if (load(&c, t) < 0) {
+		tw_twin_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 const struct tw_asset_spec *tw_twin_asset(const struct tw_twin *t, const char *asset)
 {
 	int i;

@@ -44,7 +44,7 @@ struct tw_asset_spec {
 };
 
 struct tw_twin {
-	const char *path;             /* as given to tw_twin_load (a copy) */
+	const char *path;             /* as given to tw_twin_load (a copy); may be NULL */
 	const char *name;             /* NULL when absent */
 	struct tw_asset_spec *assets; /* in file order */
 	int nassets;
@@ -58,6 +58,11 @@ struct tw_twin {
  *   pump.json: assets.pump-1.sensors.temp_c.min: expected a number
  *   pump.json: assets.pump-1.sensros: unknown key */
 struct tw_twin *tw_twin_load(const char *path, struct tw_err *e);
+
+/* A twin from a JSON document made in memory (root, whose reference the
+ * twin takes, even on failure), checked as tw_twin_load checks a file;
+ * path, which may be NULL, names it in messages. */
+struct tw_twin *tw_twin_from_json(json_t *root, const char *path, struct tw_err *e);
 
 /* The spec for asset id asset: the entry of that exact name, else the
  * first pattern in file order that matches it; NULL when none does. */

@@ -3,7 +3,7 @@
 # prints the one command that does (otherwise).  Extra packages for a
 # target can be named as arguments (make bench asks for its peers).
 set -u
-need="gcc make libc6-dev libjansson-dev libcsv-dev libjsmn-dev zlib1g-dev libmuparser-dev libgsl-dev libssl-dev bats bats-assert bats-support mandoc jq parallel mosquitto mosquitto-clients gnuplot-nox libxml2-utils $*"
+need="gcc make libc6-dev libjansson-dev libcsv-dev libjsmn-dev zlib1g-dev libmuparser-dev libgsl-dev libssl-dev libzip-dev libexpat1-dev zip bats bats-assert bats-support mandoc jq parallel mosquitto mosquitto-clients gnuplot-nox libxml2-utils $*"
 missing=""
 for p in $need; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
