@@ -10,24 +10,25 @@ cd "$(dirname "$0")/../.."
 dir=$1
 shift
 : "${FUZZ_TIME:=60}"
-targets=$* ntargets=$# crashed=0
-for t in $targets; do
+ntargets=$# crashed=0
+for t in "$@"; do
 	work=$dir/corpus/$t crash=$dir/crash/$t log=$dir/log/$t.log
 	rm -rf "$work" "$crash"
 	mkdir -p "$work" "$crash" "$dir/log"
 	[ -d "tests/fuzz/corpus/$t" ] && cp tests/fuzz/corpus/"$t"/* "$work"/ 2>/dev/null
 	[ -d "tests/fuzz/regress/$t" ] && cp tests/fuzz/regress/"$t"/* "$work"/ 2>/dev/null
-	set -- -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 -max_len=8192 \
-		-print_final_stats=1 -artifact_prefix="$crash/"
-	[ -f "tests/fuzz/$t.dict" ] && set -- "$@" -dict="tests/fuzz/$t.dict"
-	if "$dir/bin/$t" "$@" "$work" >"$log" 2>&1; then
+	args="-max_total_time=$FUZZ_TIME -timeout=10 -rss_limit_mb=2048 -max_len=8192"
+	args="$args -print_final_stats=1 -artifact_prefix=$crash/"
+	[ -f "tests/fuzz/$t.dict" ] && args="$args -dict=tests/fuzz/$t.dict"
+	t0=$(date +%s)
+	if "$dir/bin/$t" $args "$work" >"$log" 2>&1; then
 		status=ok
 	else
 		status="CRASH (see $log)"
 		crashed=$((crashed + 1))
 	fi
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	echo "fuzz $t: ${FUZZ_TIME} s, ${runs:-?} executions, corpus $(ls "$work" | wc -l), $status"
+	echo "fuzz $t: $(( $(date +%s) - t0 )) s, ${runs:-?} executions, corpus $(ls "$work" | wc -l), $status"
 done
 echo "fuzz: $ntargets targets, $crashed crashed"
 [ "$crashed" -eq 0 ]
