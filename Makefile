@@ -41,6 +41,10 @@ LIB_OBJ   = $(patsubst lib/%.c,$(O)/lib/%.o,$(LIB_SRC))
 LIBA      = $(O)/libtwin.a
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BIN  = $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_HDR  = tests/fuzz/fuzz.h tests/fuzz/fuzz_ingest.h tests/fuzz/replay.c
+REPLAY_BIN = $(patsubst %,$(O)/fuzz/%,$(FUZZ_NAMES))
 BENCH_SRC = $(wildcard tests/bench/*.c)
 BENCH_BIN = $(patsubst tests/bench/%.c,$(O)/bench/%,$(BENCH_SRC))
 # The test FMUs (tests/fmu.bats): built plain, without the sanitizers,
@@ -94,18 +98,54 @@ testdata/fmu/%.fmu: testdata/fmu/%/modelDescription.xml $(wildcard testdata/fmu/
 
 fmus: $(FMUS)
 
--include $(wildcard $(O)/*/*.d)
+
+# The fuzz targets without libFuzzer: make check replays their seed
+# corpus and regressions through them.
+$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_HDR) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBA) $(LIBS)
+
+# make fuzz: the targets built by clang with libFuzzer, ASan and UBSan
+# (the library too, apart in build/fuzz), each run FUZZ_TIME seconds.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_O    = build/fuzz
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+              $(WARNFLAGS) $(TW_CPPFLAGS) $(CPPFLAGS)
+FUZZ_LIB_OBJ = $(patsubst lib/%.c,$(FUZZ_O)/lib/%.o,$(LIB_SRC))
+FUZZ_BIN  = $(patsubst %,$(FUZZ_O)/bin/%,$(FUZZ_NAMES))
+
+$(FUZZ_O)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(FUZZ_O)/libtwin.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(FUZZ_LIB_OBJ)
+
+$(FUZZ_O)/bin/%: tests/fuzz/%.c $(FUZZ_HDR) $(FUZZ_O)/libtwin.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz $(LDFLAGS) -o $@ $< $(FUZZ_O)/libtwin.a $(LIBS)
+
+-include $(wildcard $(O)/*/*.d) $(wildcard $(FUZZ_O)/lib/*.d)
 
 # Installs what the build and the tests need: as root with apt-get, or
 # prints the one command to run.
 deps:
 	@tests/deps.sh
 
-check: deps all $(UNIT_BIN) $(FMUS)
-	@TWIN_BIN=$(abspath $(OUT)) UNIT_DIR=$(abspath $(O)/tests) tests/run.sh
+check: deps all $(UNIT_BIN) $(FMUS) $(REPLAY_BIN)
+	@TWIN_BIN=$(abspath $(OUT)) UNIT_DIR=$(abspath $(O)/tests) FUZZ_DIR=$(abspath $(O)/fuzz) tests/run.sh
 
 check-sanitize:
 	@$(MAKE) --no-print-directory check SANITIZE=1
+
+fuzz-deps:
+	@tests/deps.sh fuzz
+
+fuzz: fuzz-deps
+	@$(MAKE) --no-print-directory -s $(FUZZ_BIN)
+	@FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(abspath $(FUZZ_O)) $(FUZZ_NAMES)
 
 demo: deps all
 	@tests/demo.sh $(abspath $(OUT))
@@ -148,4 +188,4 @@ uninstall:
 clean:
 	rm -rf bin build $(FMUS)
 
-.PHONY: all deps fmus check check-sanitize demo eval bench install uninstall clean
+.PHONY: all deps fmus check check-sanitize fuzz fuzz-deps demo eval bench install uninstall clean

@@ -508,6 +508,11 @@ static void strip_position(char *msg)
 		msg[--n] = '\0';
 }
 
+/* The longest rewritten text whose muparser message surely fits the C
+ * API's buffer (2048 bytes: a message of at most 200 bytes besides the
+ * token it quotes). */
+#define MUP_MSG_SAFE 1800
+
 /* Reports the error muparser holds for x, compiled from text via p. */
 static int syntax_error(struct tw_expr *x, const char *text, const struct prep *p,
 			struct tw_err *e)
@@ -516,9 +521,6 @@ static int syntax_error(struct tw_expr *x, const char *text, const struct prep *
 	int code = mupGetErrorCode(x->h), pos = mupGetErrorPos(x->h);
 	size_t len = strlen(text), col;
 
-	/* Copied at once: muparser returns a static buffer. */
-	snprintf(msg, sizeof msg, "%s", mupGetErrorMsg(x->h));
-	strip_position(msg);
 	/* Past the end (muparser counts a blank it appends) or none (a
 	 * missing else): the end of the text. */
 	col = pos < 0 || (size_t)pos >= p->len ? len : p->map[pos];
@@ -529,6 +531,14 @@ static int syntax_error(struct tw_expr *x, const char *text, const struct prep *
 		size_t n = name_start(text[col]) ? name_end(text, col, len) - col : 1;
 		snprintf(msg, sizeof msg, "Unexpected token \"%s\"",
 			 tw_err_quote(q, &text[col], n));
+	} else if (p->len < MUP_MSG_SAFE) {
+		/* Copied at once: muparser returns a static buffer. */
+		snprintf(msg, sizeof msg, "%s", mupGetErrorMsg(x->h));
+		strip_position(msg);
+	} else {
+		/* That buffer is 2048 bytes, and the message quotes a token,
+		 * which may be most of a long text: it would overflow. */
+		snprintf(msg, sizeof msg, "muparser error %d", code);
 	}
 	return tw_err_set(e, "syntax error at column %zu: %s", col + 1, msg);
 }

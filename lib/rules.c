@@ -219,10 +219,9 @@ static int load_target(struct tw_target *t, const char *name, const json_t *j, c
 	return 0;
 }
 
-int tw_rules_load(struct tw_rules *r, const json_t *rules, const json_t *targets,
-		  const char *file, struct tw_err *e)
+static int load(struct tw_rules *r, const json_t *rules, const json_t *targets,
+		const char *file, struct tw_err *e)
 {
-	memset(r, 0, sizeof *r);
 	if (rules && !json_is_array(rules))
 		return tw_err_set(e, "%s: rules: expected an array", file);
 	if (targets && !json_is_object(targets))
@@ -260,6 +259,17 @@ int tw_rules_load(struct tw_rules *r, const json_t *rules, const json_t *targets
 		if (t && x->pid && !tw_target_field(t, x->field))
 			return tw_err_set(e, "%s: rules.%s: target %s has no field '%s'", file, x->name, x->target,
 					  x->field);
+	}
+	return 0;
+}
+
+int tw_rules_load(struct tw_rules *r, const json_t *rules, const json_t *targets,
+		  const char *file, struct tw_err *e)
+{
+	memset(r, 0, sizeof *r);
+	if (load(r, rules, targets, file, e) < 0) {
+		tw_rules_release(r);
+		return -1;
 	}
 	return 0;
 }

@@ -76,7 +76,8 @@ struct tw_rules {
 
 /* Parses rules (an array, may be NULL) and targets (an object, may be
  * NULL) of the document file.  Errors name the file and the member:
- * "pump.json: rules[2].for: invalid duration 'soon' ..." */
+ * "pump.json: rules[2].for: invalid duration 'soon' ..."  A failed load
+ * leaves r empty (nothing to release; releasing it is harmless). */
 int tw_rules_load(struct tw_rules *r, const json_t *rules, const json_t *targets,
 		  const char *file, struct tw_err *e);
 void tw_rules_release(struct tw_rules *r);

@@ -181,6 +181,8 @@ static void times_remove_first(struct sy_times *b)
 
 static bool times_has(const struct sy_times *b, int64_t ts)
 {
+	if (b->n == 0)
+		return false;   /* and b->ts may be NULL */
 	const int64_t *t = b->ts + b->head;
 	int lo = 0, hi = b->n;
 	while (lo < hi) {

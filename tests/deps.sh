@@ -1,8 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages the build and the tests need (as root), or
 # prints the one command that does (otherwise).  Extra packages for a
-# target can be named as arguments (make bench asks for its peers).
+# target can be named as arguments (make bench asks for its peers);
+# "fuzz" names what make fuzz needs: clang, and libFuzzer, which Debian
+# ships in libclang-rt-N-dev for clang N (libclang_rt.fuzzer-x86_64.a).
 set -u
+if [ "${1:-}" = fuzz ]; then
+	shift
+	set -- clang libclang-rt-14-dev "$@"
+fi
 need="gcc make libc6-dev libjansson-dev libcsv-dev libjsmn-dev zlib1g-dev libmuparser-dev libgsl-dev libssl-dev libzip-dev libexpat1-dev zip bats bats-assert bats-support mandoc jq parallel mosquitto mosquitto-clients gnuplot-nox libxml2-utils $*"
 missing=""
 for p in $need; do

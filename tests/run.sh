@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the C unit tests and the bats suites; ends with one line
+# Runs the C unit tests, the fuzz regressions and the bats suites; ends with one line
 # "check: N passed, N failed" (and the skipped count).
 set -u
 cd "$(dirname "$0")/.."
@@ -20,6 +20,24 @@ for t in "$UNIT_DIR"/test_*; do
 		f=$(( ${f:-0} + 1 ))
 	fi
 	echo "unit $(basename "$t"): ${p:-0} passed, ${f:-0} failed"
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
+done
+
+# The fuzz targets without libFuzzer, on their seed corpus and the inputs
+# that once crashed them (tests/fuzz/regress): one pass per input.
+for t in "${FUZZ_DIR:-/nonexistent}"/fuzz_*; do
+	[ -x "$t" ] || continue
+	n=$(basename "$t")
+	set -- tests/fuzz/corpus/"$n" tests/fuzz/regress/"$n"
+	[ -d "$2" ] || set -- "$1"
+	if "$t" "$@" >"$log" 2>&1; then status=ok; else status=FAILED; fi
+	p=$(tail -n 1 "$log" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+	f=$(tail -n 1 "$log" | sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+	if [ "$status" = FAILED ] || [ -z "$p" ]; then
+		cat "$log"
+		f=$(( ${f:-0} + 1 ))
+	fi
+	echo "fuzz replay $n: ${p:-0} passed, ${f:-0} failed"
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0}))
 done
 

@@ -5,6 +5,7 @@
 
 #include "check.h"
 #include "expr.h"
+#include "rules.h"
 #include "twin.h"
 
 static char dir[] = "/tmp/test_twin.XXXXXX";
@@ -298,6 +299,26 @@ static void pump_json(void)
 	tw_twin_free(t);
 }
 
+/* A rules section that fails leaves nothing allocated (found by
+ * fuzz_twin: the rules read before the error leaked). */
+static void rules_failed(void)
+{
+	struct tw_rules r;
+	struct tw_err e;
+	json_t *doc = json_loads("{\"rules\": [{\"name\": \"t\", \"asset\": \"m\", \"pid\": {"
+				 "\"measured\": \"temp_c\", \"setpoint\": \"60\", \"kp\": 1, \"ki\": 0, "
+				 "\"kd\": 0, \"min\": 0, \"max\": 1, \"target\": \"h\", \"field\": \"P\"}}],"
+				 "\"targets\": {\"h\": {\"fields\": {\"P\": {\"razte\": 5}}}}}", 0, NULL);
+
+	CHECK(doc != NULL);
+	CHECK_INT(tw_rules_load(&r, json_object_get(doc, "rules"), json_object_get(doc, "targets"),
+				"t.json", &e), -1);
+	CHECK(strstr(e.msg, "t.json: targets.h.fields.P.razte: unknown member") == e.msg);
+	CHECK(r.rules == NULL && r.targets == NULL && r.nrules == 0 && r.ntargets == 0);
+	tw_rules_release(&r);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	pump_json();
@@ -308,6 +329,7 @@ int main(void)
 	full();
 	matching();
 	errors();
+	rules_failed();
 	unlink("t.json");
 	if (chdir(cwd) != 0 || rmdir(dir) != 0)
 		perror(dir);
