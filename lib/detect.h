@@ -59,12 +59,14 @@ struct tw_detect_opts {
 	size_t lik_learn;  /* likelihood: history needed before scoring (>= 2) */
 	double lik_min_sd; /* likelihood: floor of the history's sd (> 0) */
 	double spatial_tol; /* spatial: range widening, in range widths (>= 0) */
+	size_t cad_rest;   /* cad: rest after a raw score >= 0.75 (>= 1) */
+	size_t cad_max_contexts; /* cad: contexts learned at most (>= 1) */
 };
 
 /* Fills o with the defaults: window 288, warmup 288, cusum_k 0.5,
  * cusum_h 8, lik_window 8640, lik_short 10, lik_learn 100,
  * lik_min_sd 0.02,
- * spatial_tol 0.05. */
+ * spatial_tol 0.05, cad_rest 120, cad_max_contexts 100000. */
 void tw_detect_opts_init(struct tw_detect_opts *o);
 
 /* The method names accepted, "auto" first, NULL-terminated. */
