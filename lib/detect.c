@@ -604,7 +604,8 @@ static int cad_cross(struct cad *c, int side, const uint32_t *f, size_t n)
 		}
 	}
 	/* in the order they were made, as CAD scans them */
-	qsort(*list, *ln, sizeof **list, cad_cmp_u32);
+	if (*ln > 1)
+		qsort(*list, *ln, sizeof **list, cad_cmp_u32);
 	return 0;
 }
 
@@ -731,7 +732,8 @@ static int cad_step(struct cad *c, const uint32_t *cur, size_t ncur,
 	*pa = nsel > 0 ? (double)c->n_active / (double)nsel : 0.0;
 
 	/* the most activated contexts become the neuron facts */
-	qsort(c->active, c->n_active, sizeof *c->active, cad_cmp_u64);
+	if (c->n_active > 1)
+		qsort(c->active, c->n_active, sizeof *c->active, cad_cmp_u64);
 	size_t from = c->n_active > CAD_MAX_ACTIVE ? c->n_active - CAD_MAX_ACTIVE : 0;
 	size_t n = 0;
 	for (size_t i = 0; i < ncur; i++)
