@@ -3,8 +3,9 @@
  *
  * A detector follows one series (one asset and sensor): each call of
  * tw_detector_score() gives the new value's anomaly score in [0,1] and
- * then learns the value.  Memory is fixed at creation (O(window) doubles);
- * scoring allocates nothing.  Results depend only on the options and the
+ * then learns the value.  Memory is fixed at creation (O(window) doubles)
+ * and scoring allocates nothing, except for "cad", whose contexts grow
+ * as it learns, up to cad_max_contexts (about 100 bytes each).  Results depend only on the options and the
  * values in order: the same input gives the same scores, bit for bit.
  *
  * Methods (tw_detector_new's method string):
@@ -33,6 +34,25 @@
  *                scores more than on one isolated spike (averaged over
  *                lik_short).  0 until `lik_learn` short-term means have
  *                been seen after the warm-up.
+ *   "spatial"    "likelihood", except that a value out of the range of
+ *                all values learned, widened by `spatial_tol` times its
+ *                width on either side, scores 1 (the "spatial anomaly"
+ *                rule of Numenta's NAB detector, tolerance 0.05 there).
+ *   "cad"        CAD OSE, the Contextual Anomaly Detector, open-source
+ *                edition (M. Smirnov, 2016; NAB's "contextOSE"), with the
+ *                spatial rule above.  The value's bin among 8 across the
+ *                range learned (this value included) gives 3 bits, each a
+ *                fact; with the contexts that were active the step before
+ *                (at most 15, as facts too) they make the left side of
+ *                new contexts, whose right side is the next step's facts.
+ *                Score = (1 - share of the contexts with a complete left
+ *                side that came true + share of the new contexts
+ *                learned) / 2 when the bits differ from the predicted
+ *                ones, else 0; after a score of 0.75 or more the next
+ *                `cad_rest` scores are 0 (CAD's rest period); a spatial
+ *                anomaly is 1.  At most `cad_max_contexts` contexts:
+ *                then it stops learning new ones.  CAD's other constants
+ *                as published: 8 bins, left sides of at most 7 facts.
  *   "auto"       the default: the method that scored best on NAB with one
  *                configuration for every file (see detect.c).
  *
@@ -59,12 +79,14 @@ struct tw_detect_opts {
 	size_t lik_learn;  /* likelihood: history needed before scoring (>= 2) */
 	double lik_min_sd; /* likelihood: floor of the history's sd (> 0) */
 	double spatial_tol; /* spatial: range widening, in range widths (>= 0) */
+	size_t cad_rest;   /* cad: scores of 0 after one >= 0.75 (>= 1) */
+	size_t cad_max_contexts; /* cad: contexts learned at most (>= 1) */
 };
 
 /* Fills o with the defaults: window 288, warmup 288, cusum_k 0.5,
  * cusum_h 8, lik_window 8640, lik_short 10, lik_learn 100,
  * lik_min_sd 0.02,
- * spatial_tol 0.05. */
+ * spatial_tol 0.05, cad_rest 120, cad_max_contexts 100000. */
 void tw_detect_opts_init(struct tw_detect_opts *o);
 
 /* The method names accepted, "auto" first, NULL-terminated. */

@@ -44,6 +44,20 @@ Details the README leaves open, settled as NAB's own scorer does:
     a window inside it are not scored (no file here has either case);
   - a window of one row (W' = 1) uses W' - 1 = 1 after it.
 
+Checked against NAB's own code (nab/sweeper.py, nab/optimizer.py,
+nab/runner.py): the same probationary length, window rows, values in and
+after windows, sweep over the whole corpus (ties: the highest threshold)
+and normalisation.  NAB scores the scores as its results files hold them,
+unrounded in the published results (12 digits), and so does this.  Two
+differences, neither met by the files here: NAB's perfect score counts
+every window of its label file, also those wholly in a probationary
+period (here only the windows counted); and NAB finds a window's end as
+the first row anywhere in the file with that stamp.  As a check,
+windowed_gaussian.py (a port of NAB's windowedGaussian detector) at NAB's
+published threshold for it (1.0) gets NAB's published per-file standard
+scores exactly on 15 of these 18 files; on the other 3 the rows whose
+score is exactly 1.0 (z beyond about 8.3) differ with the arithmetic.
+
 Prints one table (profile, threshold, score), with --verbose also the
 detail per file, and exits 0; 2 on bad input.  --self-check prints the
 null and perfect detectors' scores per profile and exits 1 unless they are
@@ -374,7 +388,12 @@ def evaluate(corpus, scores, profiles):
 # ---------------------------------------------------------------- output
 
 def fmt_threshold(t):
-    return "never" if t == NEVER else "%.6g" % t
+    """Six digits, more when six would round a threshold below 1 up to 1
+    (a tail probability's thresholds crowd there)."""
+    if t == NEVER:
+        return "never"
+    text = "%.6g" % t
+    return "%.12g" % t if t < 1.0 and float(text) >= 1.0 else text
 
 
 def print_table(corpus, results, title):

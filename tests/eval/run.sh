@@ -10,7 +10,7 @@
 #      (windowed_gaussian.py; 39.6 standard published on the full corpus),
 #      scored the same way;
 #   4. twin-predict over the same files, scored the same way: its default
-#      method, then each of mad, cusum, likelihood and spatial, one
+#      method, then each of mad, cusum, likelihood, spatial and cad, one
 #      configuration (the defaults) for every file.
 #
 # Data: ../shared/data/nab relative to the repository root (see its
@@ -137,7 +137,7 @@ echo "== NAB, twin-predict (default method, defaults for every file)"
 run_detector twin-predict twin_predict
 "$PYTHON" "$EVAL/nab_score.py" $verbose "$out/twin-predict" "$NAB"
 
-for m in mad cusum likelihood spatial; do
+for m in mad cusum likelihood spatial cad; do
 	echo
 	echo "== NAB, twin-predict --method=$m"
 	run_detector "twin-predict-$m" twin_predict --method="$m"
