@@ -51,7 +51,7 @@ _twin_predict()
 
     local words=""
     case $opt in
-    -m | --method) words="auto mad cusum likelihood pca" ;;
+    -m | --method) words="auto mad cusum likelihood spatial cad pca" ;;
     --forecast-method) words="holt holt-winters ar" ;;
     --statistics) words="t2,q t2 q" ;;
     --rejects | --fit | --model)

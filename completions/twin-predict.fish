@@ -1,8 +1,8 @@
 # fish completion for twin-predict(1).  The options are those of
 # `twin-predict --help` (tests/options.bats checks it).
 
-complete -c twin-predict -s m -l method -x -a 'auto\t"the best on NAB, likelihood (default)" mad\t"robust z-score against the window" cusum\t"two-sided CUSUM of the robust z-score" likelihood\t"anomaly likelihood of the recent mad scores" pca\t"T-squared and Q of the states of each asset"' -d 'The detector of every series, or pca'
-complete -c twin-predict -l threshold -x -d 'Alarm at a score of X or more (default 0.9, likelihood 0.4)'
+complete -c twin-predict -s m -l method -x -a 'auto\t"spatial (default)" mad\t"robust z-score against the window" cusum\t"two-sided CUSUM of the robust z-score" likelihood\t"anomaly likelihood of the recent mad scores" spatial\t"likelihood, and out of range scores 1" cad\t"CAD OSE, contextual anomaly detector" pca\t"T-squared and Q of the states of each asset"' -d 'The detector of every series, or pca'
+complete -c twin-predict -l threshold -x -d 'Alarm at a score of X or more (default: per method)'
 complete -c twin-predict -l window -x -d 'Samples in the rolling window (default 288)'
 complete -c twin-predict -l train -x -d 'Reference period: N samples or a duration (default 288)'
 complete -c twin-predict -l sensors -x -d 'Only these sensors (comma-separated)'

@@ -53,8 +53,10 @@
  *                anomaly is 1.  At most `cad_max_contexts` contexts:
  *                then it stops learning new ones.  CAD's other constants
  *                as published: 8 bins, left sides of at most 7 facts.
- *   "auto"       the default: the method that scored best on NAB with one
- *                configuration for every file (see detect.c).
+ *   "auto"       the default, "spatial": the best on NAB with one
+ *                configuration for every file of the methods that keep up
+ *                with a plant's streams ("cad" scores higher but is some
+ *                200 times slower; see detect.c).
  *
  * Ownership: tw_detector_new returns a detector the caller owns and frees
  * with tw_detector_free; it keeps no pointer to the options or the method

@@ -348,6 +348,8 @@ struct tw_predict *tw_predict_new(const struct tw_predict_opts *o, struct tw_out
 	if (isnan(p->o.threshold))
 		p->o.threshold = p->pca ? TW_PREDICT_THRESHOLD_PCA
 			: strcmp(p->method, "likelihood") == 0 ? TW_PREDICT_THRESHOLD_LIKELIHOOD
+			: strcmp(p->method, "spatial") == 0 ? TW_PREDICT_THRESHOLD_SPATIAL
+			: strcmp(p->method, "cad") == 0 ? TW_PREDICT_THRESHOLD_CAD
 			: TW_PREDICT_THRESHOLD;
 	p->st.method = p->method;
 	p->threshold_len = tw_num_format(p->o.threshold, p->threshold);

@@ -70,11 +70,14 @@ struct tw_predict_stats {
 struct tw_predict;
 
 /* The default thresholds: a robust z of about 4.3 for mad and cusum; a
- * tail probability of 1e-8 for the likelihood, near its best on NAB; a
+ * tail probability of 1e-8 for the likelihood; for spatial and cad their
+ * best thresholds on NAB (tests/eval); a
  * control limit reached for pca (score = r / (1 + r), r the larger ratio
  * of T-squared and Q to their limits). */
 #define TW_PREDICT_THRESHOLD 0.9
 #define TW_PREDICT_THRESHOLD_LIKELIHOOD 0.4
+#define TW_PREDICT_THRESHOLD_SPATIAL 0.8
+#define TW_PREDICT_THRESHOLD_CAD 0.67
 #define TW_PREDICT_THRESHOLD_PCA 0.5
 
 void tw_predict_opts_init(struct tw_predict_opts *o);

@@ -77,7 +77,7 @@ static void test_new(void)
 	struct tw_detector *d = tw_detector_new(NULL, NULL, &e);
 	CHECK(d != NULL);
 	if (d)
-		CHECK_STR(tw_detector_method(d), "cad");
+		CHECK_STR(tw_detector_method(d), "spatial");
 	tw_detector_free(d);
 	tw_detector_free(NULL);
 
