@@ -240,7 +240,6 @@ int main(int argc, char **argv)
 		o.model = model, o.model_file = model_file;
 	}
 	tw_tz_set(NULL, NULL);
-	tw_out_init(&out, STDOUT_FILENO, "standard output");
 	struct tw_predict *p = tw_predict_new(&o, &out, &diag, &e);
 	if (!p) {
 		json_decref(model);
@@ -250,6 +249,7 @@ int main(int argc, char **argv)
 			tw_cli_usage(tool, "%s", e.msg);
 		return TW_EXIT_FATAL;
 	}
+	tw_out_init(&out, STDOUT_FILENO, "standard output");   /* p writes to it from the first line */
 	int status = TW_EXIT_OK;
 	if (rejects && tw_diag_open_rejects(&diag, rejects, &e) < 0) {
 		tw_diag_say(&diag, "%s", e.msg);
