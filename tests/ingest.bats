@@ -428,6 +428,20 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_regex "$stderr" '^twin-ingest: u\.csv:2: column 2: invalid UTF-8'
 }
 
+@test "errors: offending text is quoted whole: NUL bytes, bad UTF-8, numbers out of range" {
+	printf 'ts,t\n2024-01-01T00:00:00Z,1\0002\n2024-01-01T00:00:01Z,\xff1\n2024-01-01T00:00:02Z,1e999\n' >q.csv
+	run --separate-stderr twin-ingest q.csv
+	assert_failure 1
+	assert_equal "$stderr" "twin-ingest: q.csv:2: column 2: not a number: '1?2'
+twin-ingest: q.csv:3: column 2: invalid UTF-8 in '?1'
+twin-ingest: q.csv:4: column 2: number out of range: '1e999'"
+	printf 'm,asset=a t=1e999 1\nm,asset=a t=1x 1\n' >q.lp
+	run --separate-stderr twin-ingest q.lp
+	assert_failure 1
+	assert_equal "$stderr" "twin-ingest: q.lp:1: number out of range: '1e999'
+twin-ingest: q.lp:2: not a number: '1x'"
+}
+
 @test "errors: --rejects appends lines verbatim, CRLF kept" {
 	printf 'ts,v\r\nbad,1\r\n' >crlf.csv
 	echo "old" >rej
