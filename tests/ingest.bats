@@ -89,6 +89,14 @@ Try 'twin-ingest --help' for more information."
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"m1","sensor":"t","value":1}'
 }
 
+@test "csv: a malformed quote in the header is a fatal error, not a record" {
+	printf 'ts,"te"mp\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:01Z,2\n' >h.csv
+	run --separate-stderr twin-ingest h.csv
+	assert_failure 2
+	assert_output ""
+	assert_regex "$stderr" "^twin-ingest: h\.csv:1: malformed quoted field in the header "
+}
+
 @test "csv: a named column missing from the header is a fatal error" {
 	printf 'ts,v\n2024-01-01T00:00:00Z,1\n' >h.csv
 	run --separate-stderr twin-ingest --ts-field=nope h.csv
