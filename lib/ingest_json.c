@@ -141,6 +141,8 @@ static int nd_line(struct tw_ingest *g, struct tw_err *fatal)
 	struct tw_err e;
 	int64_t ts;
 
+	if (g->lineno == 1 && g->len >= 3 && memcmp(g->line, "\xEF\xBB\xBF", 3) == 0)
+		g->line += 3, g->len -= 3;    /* a UTF-8 byte order mark: not part of the line */
 	if (g->len == strspn(g->line, " \t")) {
 		ing_skip(g);
 		return 0;

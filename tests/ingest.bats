@@ -209,6 +209,14 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 {"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"n.x","value":null}'
 }
 
+@test "ndjson: a byte order mark at the start of the file is skipped, elsewhere rejected" {
+	printf '\xef\xbb\xbf{"ts":1,"asset":"a","sensor":"t","value":1}\n\xef\xbb\xbf{"ts":2,"asset":"a","sensor":"t","value":2}\n' >bom.ndjson
+	run --separate-stderr twin-ingest bom.ndjson
+	assert_failure 1
+	assert_output '{"ts":"1970-01-01T00:00:01Z","asset":"a","sensor":"t","value":1}'
+	assert_equal "$stderr" "twin-ingest: bom.ndjson:2: not a JSON object"
+}
+
 @test "ndjson: records of other kinds pass through unchanged" {
 	printf '%s\n' '{"ts":"2024-01-01T00:00:00Z", "asset":"p","kind":"score","sensor":"t","score":0.9}' >k.ndjson
 	run --separate-stderr twin-ingest --stats k.ndjson
