@@ -485,8 +485,12 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 	}
 	if (rc == 0 && !stop)
 		stop = fmt->end(g);
-	if (rc < 0)
+	if (rc < 0) {
 		stop = 0;
+		/* The line that failed, and those of a record left unfinished,
+		 * were neither accepted, rejected nor skipped: not counted. */
+		g->st.lines = g->st.accepted + g->st.rejected + g->st.skipped;
+	}
 	fmt->free(g);
 	if (progress) {
 		progress_clear(g);

@@ -421,6 +421,18 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_equal $((sources + 3 + 2)) "$in"
 }
 
+@test "errors: after a fatal error the counts still add up" {
+	printf 'ts,v\r2024-01-01T00:00:00Z,1\r' >cr.csv
+	run --separate-stderr twin-ingest --stats cr.csv
+	assert_failure 2
+	assert_equal "${stderr_lines[1]}" "twin-ingest: 0 lines: 0 accepted (0 readings), 0 rejected, 0 skipped"
+	printf 'ts,v\n2024-01-01T00:00:00Z,1\nbad,2\n' >a.csv
+	printf 'ts,w\xff\n' >b.csv
+	run --separate-stderr twin-ingest --stats a.csv b.csv
+	assert_failure 2
+	assert_equal "${stderr_lines[2]}" "twin-ingest: 4 lines: 1 accepted (1 readings), 1 rejected, 2 skipped"
+}
+
 @test "errors: --strict stops at the first rejected line" {
 	printf 'ts,v\n2024-01-01T00:00:00Z,1\nbad,2\n2024-01-01T00:00:02Z,3\n' >s.csv
 	run --separate-stderr twin-ingest --strict s.csv
