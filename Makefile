@@ -97,6 +97,12 @@ eval: deps all
 bench: deps all $(BENCH_BIN)
 	@TWIN_BIN=$(abspath $(OUT)) BENCH_DIR=$(abspath $(O)/bench) tests/bench/run.sh
 
+# Every bats suite with the tools under valgrind memcheck (slow: not part
+# of make check).  SUITES names some suites only.
+valgrind: all
+	@tests/deps.sh valgrind
+	@TWIN_BIN=$(abspath $(OUT)) tests/valgrind.sh $(SUITES)
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	         $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
@@ -127,4 +133,4 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all deps check check-sanitize demo eval bench install uninstall clean
+.PHONY: all deps check check-sanitize demo eval bench valgrind install uninstall clean
