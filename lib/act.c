@@ -856,8 +856,10 @@ int tw_act_load(struct tw_act *a, const json_t *state, struct tw_err *e)
 		const char *name = json_string_value(json_object_get(ja, "asset"));
 		if (!name)
 			return tw_err_set(e, "assets[%zu]: no asset", i);
-		struct ac_asset *x = asset_of(a, name, strlen(name));
 		json_t *rules = json_object_get(ja, "rules");
+		if (!json_is_object(rules))
+			return tw_err_set(e, "not a twin-act state: assets[%zu] has no rules", i);
+		struct ac_asset *x = asset_of(a, name, strlen(name));
 		for (int k = 0; k < x->nrules; k++) {
 			struct ac_rule *c = &x->rules[k];
 			json_t *jr = json_object_get(rules, c->r->name);

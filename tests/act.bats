@@ -156,6 +156,26 @@ cleared"
 	assert_equal "$(grep -c '"kind":"command"' twice)" 2
 }
 
+@test "--state: a checkpoint of twin-sync is refused, not resumed from" {
+	{ state 0 82; state 2 82; } >log
+	twin-sync --state=sync.json log >/dev/null
+	run --separate-stderr twin-act --twin=twin.json --state=sync.json log
+	assert_failure 2
+	assert_output ""
+	assert_equal "$stderr" "twin-act: sync.json: a checkpoint of twin-sync, not of twin-act"
+	# one written before checkpoints named their tool
+	echo '{"ts":0,"asset":"pump-1","sensor":"temp_c","value":82}' >readings
+	twin-sync --state=sync2.json readings >/dev/null
+	jq -c 'del(.tool)' sync2.json >old.json
+	run --separate-stderr twin-act --twin=twin.json --state=old.json readings
+	assert_failure 2
+	assert_equal "$stderr" "twin-act: old.json: not a twin-act state: assets[0] has no rules"
+	twin-act --twin=twin.json --state=act.json log >/dev/null
+	run --separate-stderr twin-sync --state=act.json log
+	assert_failure 2
+	assert_equal "$stderr" "twin-sync: act.json: a checkpoint of twin-act, not of twin-sync"
+}
+
 @test "bad rules are errors naming the rule and the member" {
 	check() { echo "$1" >bad.json; run --separate-stderr twin-act --rules=bad.json /dev/null; assert_failure 2; assert_equal "$stderr" "twin-act: $2"; }
 	check '{"rules":[{"name":"r","when":"x >"}]}' "bad.json: rules.r.when: syntax error at column 4: Unexpected end of expression"
