@@ -103,6 +103,17 @@ valgrind: all
 	@tests/deps.sh valgrind
 	@TWIN_BIN=$(abspath $(OUT)) tests/valgrind.sh $(SUITES)
 
+# Peak memory of each streaming tool over 10^6 and 10^7 records (a few
+# minutes: not part of make check).
+longrun: all $(BENCH_BIN)
+	@TWIN_BIN=$(abspath $(OUT)) BENCH_DIR=$(abspath $(O)/bench) tests/longrun.sh
+
+# SIGKILL at random points with --state, 100 trials each for twin-sync and
+# twin-act (make check runs a few).
+torture: all
+	@TWIN_BIN=$(abspath $(OUT)) TWIN_MODELS=$(abspath models) SIGKILL_TRIALS=$${SIGKILL_TRIALS:-100} \
+		bats -f 'SIGKILL|killed at any moment' tests/sync.bats tests/act.bats
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	         $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
@@ -133,4 +144,4 @@ uninstall:
 clean:
 	rm -rf bin build
 
-.PHONY: all deps check check-sanitize demo eval bench valgrind install uninstall clean
+.PHONY: all deps check check-sanitize demo eval bench valgrind longrun torture install uninstall clean

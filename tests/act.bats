@@ -196,10 +196,11 @@ cleared"
 	assert_equal "${stderr_lines[1]}" 'twin-act: in:3: missing "ts"'
 }
 
-@test "--state with --exec: killed at any moment, no command is executed twice" {
+@test "--state with --exec: killed at any moment, no command is executed twice, no record lost or repeated" {
 	for s in $(seq 0 59); do state "$s" $((80 + (s % 2) * 10)); done >log
 	sed 's/"cooldown": "1m"/"cooldown": "0s"/; s/"for": "2s"/"for": "0s"/; s/"clear": "temp_c < 75"/"clear": "temp_c < 85"/' twin.json >each.json
-	for trial in $(seq 1 10); do
+	twin-act --twin=each.json --state=once.json --arm --exec='cat >>once.sent' log >want
+	for trial in $(seq 1 "${SIGKILL_TRIALS:-10}"); do
 		rm -f s.json sent out
 		while :; do
 			twin-act --twin=each.json --state=s.json --arm --exec='cat >>sent; sleep 0.01' log >>out &
@@ -209,6 +210,7 @@ cleared"
 		done
 		ids=$(jq -r .id sent | sort | uniq -d)
 		[ -z "$ids" ] || fail "trial $trial: executed twice: $ids"
+		cmp want out || fail "trial $trial: the output differs after kills"
 	done
 }
 
