@@ -176,6 +176,15 @@ cleared"
 	assert_equal "$stderr" "twin-sync: act.json: a checkpoint of twin-act, not of twin-sync"
 }
 
+@test "rules over states 585 years apart: durations, rates and deadlines do not overflow" {
+	echo '{"rules":[{"name":"hot","when":"temp_c > 0","for":"1s","cooldown":"1m","alert":"x","command":{"target":"v","set":{"p":"temp_c"},"deadline":"5s"}}],"targets":{"v":{"fields":{"p":{"min":0,"max":1,"rate":0.1,"reported":"p_r"}}}}}' >span.json
+	printf '{"ts":"1677-09-21T00:12:43.145224192Z","asset":"a","kind":"state","values":{"temp_c":1}}\n{"ts":"2262-04-11T23:47:16.854775807Z","asset":"a","kind":"state","values":{"temp_c":1}}\n' >span
+	run --separate-stderr twin-act --rules=span.json span
+	assert_success
+	assert_equal "$(jq -r 'select(.kind == "alert" or .kind == "command") | [.kind, .ts, (.set.p // .state)] | @tsv' <<<"$output")" \
+		"$(printf 'alert\t2262-04-11T23:47:16.854775807Z\tfired\ncommand\t2262-04-11T23:47:16.854775807Z\t1')"
+}
+
 @test "bad rules are errors naming the rule and the member" {
 	check() { echo "$1" >bad.json; run --separate-stderr twin-act --rules=bad.json /dev/null; assert_failure 2; assert_equal "$stderr" "twin-act: $2"; }
 	check '{"rules":[{"name":"r","when":"x >"}]}' "bad.json: rules.r.when: syntax error at column 4: Unexpected end of expression"
