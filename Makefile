@@ -158,6 +158,23 @@ eval: deps all
 bench: deps all $(BENCH_BIN)
 	@TWIN_BIN=$(abspath $(OUT)) BENCH_DIR=$(abspath $(O)/bench) tests/bench/run.sh
 
+# Every bats suite with the tools under valgrind memcheck (slow: not part
+# of make check).  SUITES names some suites only.
+valgrind: all
+	@tests/deps.sh valgrind
+	@TWIN_BIN=$(abspath $(OUT)) tests/valgrind.sh $(SUITES)
+
+# Peak memory of each streaming tool over 10^6 and 10^7 records (a few
+# minutes: not part of make check).
+longrun: all $(BENCH_BIN)
+	@TWIN_BIN=$(abspath $(OUT)) BENCH_DIR=$(abspath $(O)/bench) tests/longrun.sh
+
+# SIGKILL at random points with --state, 100 trials each for twin-sync and
+# twin-act (make check runs a few).
+torture: all
+	@TWIN_BIN=$(abspath $(OUT)) TWIN_MODELS=$(abspath models) SIGKILL_TRIALS=$${SIGKILL_TRIALS:-100} \
+		bats -f 'SIGKILL|killed at any moment' tests/sync.bats tests/act.bats
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	         $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
@@ -188,4 +205,4 @@ uninstall:
 clean:
 	rm -rf bin build $(FMUS)
 
-.PHONY: all deps fmus check check-sanitize fuzz fuzz-deps demo eval bench install uninstall clean
+.PHONY: all deps fmus check check-sanitize fuzz fuzz-deps demo eval bench valgrind longrun torture install uninstall clean

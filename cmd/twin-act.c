@@ -244,8 +244,15 @@ int main(int argc, char **argv)
 	glue.res = state ? &res : NULL;
 	if (state) {
 		json_t *engine;
-		if (tw_resume_load(&res, state, &engine, &e) < 0 || (engine && tw_act_load(act, engine, &e) < 0) ||
-		    tw_resume_cut_output(&res, STDOUT_FILENO, &e) < 0) {
+		struct tw_err why;
+		if (tw_resume_load(&res, tool, state, &engine, &e) < 0)
+			goto fatal;
+		if (engine && tw_act_load(act, engine, &why) < 0) {
+			tw_err_set(&e, "%s: %s", state, why.msg);    /* name the file */
+			json_decref(engine);
+			goto fatal;
+		}
+		if (tw_resume_cut_output(&res, STDOUT_FILENO, &e) < 0) {
 			json_decref(engine);
 			goto fatal;
 		}

@@ -267,7 +267,7 @@ int main(int argc, char **argv)
 	}
 	if (state) {
 		json_t *engine;
-		if (tw_resume_load(&res, state, &engine, &e) < 0 ||
+		if (tw_resume_load(&res, tool, state, &engine, &e) < 0 ||
 		    (engine && tw_sync_load(sy, engine, &e) < 0) ||
 		    tw_resume_cut_output(&res, STDOUT_FILENO, &e) < 0) {
 			if (engine)

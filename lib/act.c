@@ -388,7 +388,7 @@ static const char *envelope(struct ac_asset *x, const struct tw_rules *rs, const
 			/* From the last command, or from the machine's report when
 			 * nothing was commanded yet; no time passed, no change. */
 			int64_t since = last->commanded ? last->cmd_ts : last->ts;
-			double step = ts > since ? f->rate * (double)(ts - since) / 1e9 : 0;
+			double step = ts > since ? f->rate * tw_time_span(ts, since) / 1e9 : 0;
 			double rlo = last->value - step, rhi = last->value + step;
 			lo = isnan(lo) ? rlo : fmax(lo, rlo);
 			hi = isnan(hi) ? rhi : fmin(hi, rhi);
@@ -478,10 +478,13 @@ static int command(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int6
 		const struct tw_target *t = tw_rules_target(rs, target);
 		const struct tw_target_field *tf = t ? tw_target_field(t, fields[i]) : NULL;
 		if (tf && tf->reported) {
+			int64_t deadline = 0;   /* none; past the end of time: never */
+			if (c->r->deadline_ns && __builtin_add_overflow(ts, c->r->deadline_ns, &deadline))
+				deadline = INT64_MAX;
 			x->pending = xrealloc(x->pending, (size_t)(x->npending + 1) * sizeof *x->pending);
 			x->pending[x->npending++] = (struct ac_pending){
 				xstrdup(id), xstrdup(target), xstrdup(fields[i]), values[i], tf->tolerance,
-				c->r->deadline_ns ? ts + c->r->deadline_ns : 0, xstrdup(c->r->name),
+				deadline, xstrdup(c->r->name),
 			};
 		}
 	}
@@ -572,7 +575,7 @@ static int pid(struct tw_act *a, struct ac_asset *x, struct ac_rule *c, int64_t 
 		return 0;
 	double err = sp - y, d = 0, dt = 0;
 	if (c->pid_started && ts > c->prev_ts) {
-		dt = (double)(ts - c->prev_ts) / 1e9;
+		dt = tw_time_span(ts, c->prev_ts) / 1e9;
 		d = -(y - c->prev_measured) / dt;
 	}
 	/* Anti-windup: the integral's share of the output stays within the
@@ -625,8 +628,8 @@ static int evaluate(struct tw_act *a, struct ac_asset *x, int64_t ts, struct tw_
 			c->holding = true;
 			c->since = ts;
 		}
-		bool held = ts - c->since >= c->r->for_ns;
-		bool cooled = !c->has_fired || ts - c->last_fired >= c->r->cooldown_ns;
+		bool held = tw_time_sub(ts, c->since) >= c->r->for_ns;
+		bool cooled = !c->has_fired || tw_time_sub(ts, c->last_fired) >= c->r->cooldown_ns;
 		if (held && cooled && fire(a, x, c, ts, e) < 0)
 			return -1;
 	}
@@ -867,8 +870,10 @@ int tw_act_load(struct tw_act *a, const json_t *state, struct tw_err *e)
 		const char *name = json_string_value(json_object_get(ja, "asset"));
 		if (!name)
 			return tw_err_set(e, "assets[%zu]: no asset", i);
-		struct ac_asset *x = asset_of(a, name, strlen(name));
 		json_t *rules = json_object_get(ja, "rules");
+		if (!json_is_object(rules))
+			return tw_err_set(e, "not a twin-act state: assets[%zu] has no rules", i);
+		struct ac_asset *x = asset_of(a, name, strlen(name));
 		for (int k = 0; k < x->nrules; k++) {
 			struct ac_rule *c = &x->rules[k];
 			json_t *jr = json_object_get(rules, c->r->name);

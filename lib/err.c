@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "jsonw.h"
 
 int tw_err_set(struct tw_err *e, const char *fmt, ...)
 {
@@ -27,7 +28,17 @@ const char *tw_err_quote_max(char *buf, const char *s, size_t len, size_t max)
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		if (c >= 0x80) {
+			/* a whole, valid UTF-8 sequence is kept, any other byte
+			 * of 0x80 and above becomes '?' */
+			size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+			if (k > 1 && i + k <= n && tw_utf8_valid(s + i, k)) {
+				memcpy(buf + i, s + i, k);
+				i += k - 1;
+				continue;
+			}
+		}
+		buf[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
 	}
 	if (len > n) {
 		memcpy(buf + n, "...", 3);

@@ -18,7 +18,8 @@ int tw_err_set(struct tw_err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Offending text quoted in a message: at most TW_QUOTE_MAX bytes of
- * s[0..len), control bytes as '?', "..." when cut.  buf holds
+ * s[0..len), control bytes and bytes that are not valid UTF-8 as '?'
+ * (so the message is text), "..." when cut.  buf holds
  * TW_QUOTE_BUF bytes; returns buf. */
 #define TW_QUOTE_MAX 40
 #define TW_QUOTE_BUF (TW_QUOTE_MAX + 4)

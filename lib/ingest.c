@@ -376,9 +376,8 @@ int ing_text_value(const struct tw_ingest *g, const char *s, size_t n,
 		return 0;
 	}
 	if (n > 0 && (s[0] == '-' || s[0] == '+' || s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) {
-		struct tw_err why;
-		if (tw_num_parse(s, n, &v->num, &why) < 0)
-			return tw_err_set(e, "not a number: '%.*s'", n > 40 ? 40 : (int)n, s);
+		if (tw_num_parse(s, n, &v->num, e) < 0)
+			return -1;      /* not a number, or out of range */
 		v->type = V_NUM;
 		return 0;
 	}
@@ -386,8 +385,10 @@ int ing_text_value(const struct tw_ingest *g, const char *s, size_t n,
 		v->type = V_NULL;
 		return 0;
 	}
-	if (g->o.numeric)
-		return tw_err_set(e, "not a number: '%.*s'", n > 40 ? 40 : (int)n, s);
+	if (g->o.numeric) {
+		char q[TW_QUOTE_BUF];
+		return tw_err_set(e, "not a number: '%s'", tw_err_quote(q, s, n));
+	}
 	if (n == 4 && memcmp(s, "true", 4) == 0) {
 		v->type = V_TRUE;
 		return 0;
@@ -396,8 +397,10 @@ int ing_text_value(const struct tw_ingest *g, const char *s, size_t n,
 		v->type = V_FALSE;
 		return 0;
 	}
-	if (!tw_utf8_valid(s, n))
-		return tw_err_set(e, "invalid UTF-8 in '%.*s'", n > 40 ? 40 : (int)n, s);
+	if (!tw_utf8_valid(s, n)) {
+		char q[TW_QUOTE_BUF];
+		return tw_err_set(e, "invalid UTF-8 in '%s'", tw_err_quote(q, s, n));
+	}
 	v->type = V_STR;
 	return 0;
 }
@@ -482,8 +485,12 @@ static int ingest_file(struct tw_ingest *g, const char *path, bool follow, struc
 	}
 	if (rc == 0 && !stop)
 		stop = fmt->end(g);
-	if (rc < 0)
+	if (rc < 0) {
 		stop = 0;
+		/* The line that failed, and those of a record left unfinished,
+		 * were neither accepted, rejected nor skipped: not counted. */
+		g->st.lines = g->st.accepted + g->st.rejected + g->st.skipped;
+	}
 	fmt->free(g);
 	if (progress) {
 		progress_clear(g);

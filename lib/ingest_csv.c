@@ -310,6 +310,9 @@ static int csv_line(struct tw_ingest *g, struct tw_err *e)
 	    csv_parse(&c->p, end, strlen(end), on_field, on_row, c) != strlen(end)) {
 		const char *why = csv_strerror(csv_error(&c->p));
 		int stop;
+		if (!c->header_seen)      /* no header: nothing after it can be read */
+			return tw_err_set(e, "%s:%lld: malformed quoted field in the header (%s)",
+					  g->file, c->pending ? c->first_line : g->lineno, why);
 		if (parser_start(c, e) < 0)
 			return -1;
 		if (c->pending) {
@@ -332,6 +335,9 @@ static int csv_line(struct tw_ingest *g, struct tw_err *e)
 		tw_buf_adds(&c->raw, c->last_eol);
 		c->pending = true;
 		if (c->raw.len > TW_IN_MAX_LINE) {
+			if (!c->header_seen)
+				return tw_err_set(e, "%s:%lld: quoted field in the header longer than %zu bytes",
+						  g->file, c->first_line, (size_t)TW_IN_MAX_LINE);
 			if (parser_start(c, e) < 0)
 				return -1;
 			c->pending = false;

@@ -87,7 +87,8 @@ static const char *field_value(struct tw_ingest *g, struct lp_state *st, struct 
 	}
 	if (word_in(start, n, yes) || word_in(start, n, no)) {
 		if (g->o.numeric) {
-			tw_err_set(e, "not a number: '%.*s'", (int)n, start);
+			char q[TW_QUOTE_BUF];
+			tw_err_set(e, "not a number: '%s'", tw_err_quote(q, start, n));
 			return NULL;
 		}
 		f->v.type = word_in(start, n, yes) ? V_TRUE : V_FALSE;
@@ -99,7 +100,8 @@ static const char *field_value(struct tw_ingest *g, struct lp_state *st, struct 
 		for (size_t i = 0; i < digits; i++) {
 			if (!(start[i] >= '0' && start[i] <= '9') &&
 			    !(i == 0 && start[i] == '-' && start[n - 1] == 'i')) {
-				tw_err_set(e, "not an integer: '%.*s'", n > 40 ? 40 : (int)n, start);
+				char q[TW_QUOTE_BUF];
+				tw_err_set(e, "not an integer: '%s'", tw_err_quote(q, start, n));
 				return NULL;
 			}
 		}
@@ -107,11 +109,14 @@ static const char *field_value(struct tw_ingest *g, struct lp_state *st, struct 
 	if (tw_num_is_json(start, digits)) {
 		f->v.text = start;
 		f->v.len = digits;
-	} else if (digits == n && tw_num_parse(start, n, &f->v.num, e) == 0) {
+	} else if (digits != n) {
+		char q[TW_QUOTE_BUF];
+		tw_err_set(e, "not a number: '%s'", tw_err_quote(q, start, n));
+		return NULL;
+	} else if (tw_num_parse(start, n, &f->v.num, e) == 0) {
 		f->v.type = V_NUM;
 	} else {
-		tw_err_set(e, "not a number: '%.*s'", n > 40 ? 40 : (int)n, start);
-		return NULL;
+		return NULL;    /* not a number, or out of range: e says which */
 	}
 	return p;
 }

@@ -56,9 +56,10 @@ int ing_json_value(struct tw_ingest *g, const struct tw_rec *r, int tok,
 		return tw_err_set(e, "a value must be a number, a string, a boolean or null");
 	if (g->o.numeric && t != TW_J_NUMBER && t != TW_J_NULL) {
 		size_t n;
+		char q[TW_QUOTE_BUF];
 		const char *raw = tw_rec_raw(r, tok, &n);
-		return tw_err_set(e, "not a number: %s%.*s%s", t == TW_J_STRING ? "'" : "",
-				  n > 40 ? 40 : (int)n, raw, t == TW_J_STRING ? "'" : "");
+		return tw_err_set(e, "not a number: %s%s%s", t == TW_J_STRING ? "'" : "",
+				  tw_err_quote(q, raw, n), t == TW_J_STRING ? "'" : "");
 	}
 	v.text = tw_rec_raw(r, tok, &v.len);
 	if (t == TW_J_STRING) {       /* with its quotes: already valid JSON */
@@ -140,6 +141,8 @@ static int nd_line(struct tw_ingest *g, struct tw_err *fatal)
 	struct tw_err e;
 	int64_t ts;
 
+	if (g->lineno == 1 && g->len >= 3 && memcmp(g->line, "\xEF\xBB\xBF", 3) == 0)
+		g->line += 3, g->len -= 3;    /* a UTF-8 byte order mark: not part of the line */
 	if (g->len == strspn(g->line, " \t")) {
 		ing_skip(g);
 		return 0;

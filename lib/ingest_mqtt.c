@@ -170,9 +170,11 @@ static int mq_line(struct tw_ingest *g, struct tw_err *fatal)
 		}
 		q = slash + 1;
 	}
-	if (!match(st, 0, lv, 0, nl, &asset, &sensor))
-		return ing_reject(g, "topic '%.*s' does not match '%s'", (int)(tlen > 80 ? 80 : tlen),
-				  topic, g->o.topic ? g->o.topic : "#/{asset}/{sensor}");
+	if (!match(st, 0, lv, 0, nl, &asset, &sensor)) {
+		char q[80 + 4];
+		return ing_reject(g, "topic '%s' does not match '%s'", tw_err_quote_max(q, topic, tlen, 80),
+				  g->o.topic ? g->o.topic : "#/{asset}/{sensor}");
+	}
 	if (!g->o.asset && st->has_asset && asset.n == 0)
 		return ing_reject(g, "empty asset level in the topic");
 	if (g->o.asset || !st->has_asset) {

@@ -10,23 +10,31 @@
 
 #define VERSION 1
 
-int tw_resume_load(struct tw_resume *r, const char *path, json_t **engine, struct tw_err *e)
+int tw_resume_load(struct tw_resume *r, const char *tool, const char *path, json_t **engine,
+		   struct tw_err *e)
 {
 	json_int_t lines, crc, out_size = -1, out_dev = -1, out_ino = -1, version;
 	json_t *doc, *eng;
 	json_error_t je;
+	const char *owner = NULL;
 
 	memset(r, 0, sizeof *r);
 	r->path = path;
+	r->tool = tool;
 	*engine = NULL;
 	doc = tw_json_load_file(path, true, e);
 	if (!doc)
 		return e->msg[0] ? -1 : 0;
-	if (json_unpack_ex(doc, &je, 0, "{s:I, s:I, s:I, s?I, s?I, s?I, s:o}", "version", &version,
-			   "lines", &lines, "crc32", &crc, "output_size", &out_size,
+	if (json_unpack_ex(doc, &je, 0, "{s:I, s?s, s:I, s:I, s?I, s?I, s?I, s:o}", "version", &version,
+			   "tool", &owner, "lines", &lines, "crc32", &crc, "output_size", &out_size,
 			   "output_dev", &out_dev, "output_ino", &out_ino, "engine", &eng) < 0) {
 		json_decref(doc);
 		return tw_err_set(e, "%s: not a checkpoint: %s", path, je.text);
+	}
+	if (owner && strcmp(owner, tool) != 0) {
+		tw_err_set(e, "%s: a checkpoint of %.60s, not of %s", path, owner, tool);
+		json_decref(doc);
+		return -1;
 	}
 	if (version != VERSION || lines < 0 || crc < 0 || crc > UINT32_MAX) {
 		json_decref(doc);
@@ -90,8 +98,8 @@ int tw_resume_save(struct tw_resume *r, json_t *engine, int out_fd, struct tw_er
 		}
 		out_size = st.st_size;
 	}
-	json_t *doc = json_pack("{s:i, s:I, s:I, s:o}", "version", VERSION, "lines", (json_int_t)r->lines,
-				"crc32", (json_int_t)r->crc, "engine", engine);
+	json_t *doc = json_pack("{s:i, s:s, s:I, s:I, s:o}", "version", VERSION, "tool", r->tool,
+				"lines", (json_int_t)r->lines, "crc32", (json_int_t)r->crc, "engine", engine);
 	if (out_size >= 0) {
 		json_object_set_new(doc, "output_size", json_integer(out_size));
 		json_object_set_new(doc, "output_dev", json_integer((json_int_t)st.st_dev));

@@ -7,7 +7,8 @@
  * the lines consumed before after checking they are the same, and cuts
  * the output file back to the size the checkpoint saw, so records a
  * killed run wrote after its last checkpoint are not written twice
- * (only the same file, by device and inode: never another one).
+ * (only the same file, by device and inode: never another one).  It
+ * names the tool that wrote it: another tool's checkpoint is refused.
  *
  * Ownership: struct tw_resume owns nothing; the engine document passed
  * to tw_resume_save is taken over (and freed). */
@@ -22,6 +23,7 @@
 
 struct tw_resume {
 	const char *path;          /* the checkpoint file */
+	const char *tool;          /* the tool whose checkpoint it is */
 	long long lines;           /* input lines consumed so far */
 	uint32_t crc;              /* CRC-32 of those lines, each with "\n" */
 	long long skip;            /* lines a resumed run skips */
@@ -31,9 +33,12 @@ struct tw_resume {
 	long long out_dev, out_ino;  /* which file: another one is never cut */
 };
 
-/* Loads the checkpoint at path: *engine is the engine's state (owned by
- * the caller), or NULL when the file does not exist yet (a first run). */
-int tw_resume_load(struct tw_resume *r, const char *path, json_t **engine, struct tw_err *e);
+/* Loads the checkpoint of tool (e.g. "twin-sync") at path: *engine is
+ * the engine's state (owned by the caller), or NULL when the file does not
+ * exist yet (a first run).  A checkpoint another tool wrote is an error;
+ * one without a tool (written before checkpoints named theirs) is read. */
+int tw_resume_load(struct tw_resume *r, const char *tool, const char *path, json_t **engine,
+		   struct tw_err *e);
 
 /* Cuts the output file fd back to the size the checkpoint recorded, when
  * it is a regular file that has grown beyond it. */

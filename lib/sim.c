@@ -610,7 +610,7 @@ static void record_sample(struct sm_inst *x, int64_t ts, const struct tw_rec *r,
 		x->started = true;
 		x->t0 = ts;
 	}
-	double t = (double)(ts - x->t0) / 1e9;
+	double t = tw_time_span(ts, x->t0) / 1e9;
 	if (x->fn > 0 && t < x->ft[x->fn - 1])
 		return;                 /* late: the fit's series goes forward in time */
 	if (x->fn > 0 && t == x->ft[x->fn - 1]) {
@@ -823,7 +823,7 @@ int tw_sim_line(struct tw_sim *s, const char *file, long long lineno,
 		x->t = 0;
 		memcpy(x->in_prev, x->in_cur, (size_t)ni * sizeof *x->in_cur);
 	} else {
-		double t1 = (double)(ts - x->t0) / 1e9;
+		double t1 = tw_time_span(ts, x->t0) / 1e9;
 		if (t1 <= x->t)
 			return 0;           /* no time has passed: nothing to simulate */
 		if (advance(s, x, t1, BY_MEASUREMENTS, 0, e) < 0) {

@@ -106,18 +106,8 @@ struct tw_sync {
 
 #define MIN_TS INT64_MIN
 
-/* a - b, saturated: time stamps near the ends of the int64 range must
- * not wrap around (1677 minus a lateness, 2262 minus 1677). */
-static int64_t sat_sub(int64_t a, int64_t b)
-{
-	int64_t r;
-	if (__builtin_sub_overflow(a, b, &r))
-		return b > 0 ? INT64_MIN : INT64_MAX;
-	return r;
-}
-
 /* The watermark of an asset: its newest reading minus the lateness. */
-#define WATERMARK(s, a) sat_sub((a)->max_seen, (s)->o.lateness)
+#define WATERMARK(s, a) tw_time_sub((a)->max_seen, (s)->o.lateness)
 
 void tw_sync_opts_init(struct tw_sync_opts *o)
 {
@@ -421,7 +411,7 @@ static void line_end(struct tw_sync *s)
 
 static bool stale_at(const struct sy_sensor *x, int64_t t)
 {
-	return x->stale_ns > 0 && t - x->ts > x->stale_ns;
+	return x->stale_ns > 0 && tw_time_sub(t, x->ts) > x->stale_ns;
 }
 
 /* The next buffered reading of sensor k after t (or cand), for --interp. */
@@ -472,7 +462,7 @@ static void emit_state(struct tw_sync *s, struct sy_asset *a, int64_t t,
 		} else if (s->o.interp_linear && x->is_num && x->ts < t) {
 			const struct sy_reading *n = next_after(a, k, t, cand);
 			if (n && n->is_num) {
-				v = x->num + (n->num - x->num) * ((double)(t - x->ts) / (double)(n->ts - x->ts));
+				v = x->num + (n->num - x->num) * (tw_time_span(t, x->ts) / tw_time_span(n->ts, x->ts));
 				tw_buf_add(b, num, tw_num_format(v, num));
 			} else {
 				tw_buf_add(b, x->raw.p, x->raw.len);
@@ -812,7 +802,7 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 		floor = a->released;
 	if (a->started && ts < floor) {
 		s->st.late++;
-		dur_text(sat_sub(floor, ts), when, sizeof when);
+		dur_text(tw_time_sub(floor, ts), when, sizeof when);
 		switch (s->o.late) {
 		case TW_LATE_DROP:
 			return 0;
@@ -823,11 +813,11 @@ int tw_sync_line(struct tw_sync *s, const char *file, long long lineno,
 			return reject(s, "late: %s behind the watermark of %s", when, a->name);
 		}
 	}
-	if (a->started && s->o.max_future && sat_sub(ts, WATERMARK(s, a)) > s->o.max_future) {
+	if (a->started && s->o.max_future && tw_time_sub(ts, WATERMARK(s, a)) > s->o.max_future) {
 		/* It would drag the watermark along and make every reading
 		 * after it late: hold it apart instead. */
 		s->st.quarantined++;
-		dur_text(sat_sub(ts, WATERMARK(s, a)), when, sizeof when);
+		dur_text(tw_time_sub(ts, WATERMARK(s, a)), when, sizeof when);
 		return reject(s, "quarantined: %s ahead of the watermark of %s", when, a->name);
 	}
 

@@ -59,6 +59,24 @@ int tw_time_parse(const char *s, size_t len, const struct tw_time_fmt *f,
  * length written (without the NUL). */
 size_t tw_time_format(int64_t ns, char *buf);
 
+/* The time from b to a, a - b: two time stamps at the ends of the range
+ * are more than INT64_MAX apart, so plain subtraction may overflow.
+ * tw_time_sub saturates at INT64_MIN and INT64_MAX (for comparisons with
+ * a duration); tw_time_span is the difference in nanoseconds as a double
+ * (for arithmetic). */
+static inline int64_t tw_time_sub(int64_t a, int64_t b)
+{
+	int64_t d;
+	if (__builtin_sub_overflow(a, b, &d))
+		return a > b ? INT64_MAX : INT64_MIN;
+	return d;
+}
+
+static inline double tw_time_span(int64_t a, int64_t b)
+{
+	return a >= b ? (double)((uint64_t)a - (uint64_t)b) : -(double)((uint64_t)b - (uint64_t)a);
+}
+
 /* Durations: a number and a unit, ns us ms s m h d ("250ms", "1.5s",
  * "2h"); a bare number is seconds.  Negative durations are rejected. */
 int tw_dur_parse(const char *s, int64_t *ns, struct tw_err *e);

@@ -89,6 +89,14 @@ Try 'twin-ingest --help' for more information."
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"m1","sensor":"t","value":1}'
 }
 
+@test "csv: a malformed quote in the header is a fatal error, not a record" {
+	printf 'ts,"te"mp\n2024-01-01T00:00:00Z,1\n2024-01-01T00:00:01Z,2\n' >h.csv
+	run --separate-stderr twin-ingest h.csv
+	assert_failure 2
+	assert_output ""
+	assert_regex "$stderr" "^twin-ingest: h\.csv:1: malformed quoted field in the header "
+}
+
 @test "csv: a named column missing from the header is a fatal error" {
 	printf 'ts,v\n2024-01-01T00:00:00Z,1\n' >h.csv
 	run --separate-stderr twin-ingest --ts-field=nope h.csv
@@ -199,6 +207,14 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_output '{"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"t","value":1}
 {"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"s","value":"ok"}
 {"ts":"2024-01-01T00:00:00Z","asset":"mé","sensor":"n.x","value":null}'
+}
+
+@test "ndjson: a byte order mark at the start of the file is skipped, elsewhere rejected" {
+	printf '\xef\xbb\xbf{"ts":1,"asset":"a","sensor":"t","value":1}\n\xef\xbb\xbf{"ts":2,"asset":"a","sensor":"t","value":2}\n' >bom.ndjson
+	run --separate-stderr twin-ingest bom.ndjson
+	assert_failure 1
+	assert_output '{"ts":"1970-01-01T00:00:01Z","asset":"a","sensor":"t","value":1}'
+	assert_equal "$stderr" "twin-ingest: bom.ndjson:2: not a JSON object"
 }
 
 @test "ndjson: records of other kinds pass through unchanged" {
@@ -405,6 +421,18 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	assert_equal $((sources + 3 + 2)) "$in"
 }
 
+@test "errors: after a fatal error the counts still add up" {
+	printf 'ts,v\r2024-01-01T00:00:00Z,1\r' >cr.csv
+	run --separate-stderr twin-ingest --stats cr.csv
+	assert_failure 2
+	assert_equal "${stderr_lines[1]}" "twin-ingest: 0 lines: 0 accepted (0 readings), 0 rejected, 0 skipped"
+	printf 'ts,v\n2024-01-01T00:00:00Z,1\nbad,2\n' >a.csv
+	printf 'ts,w\xff\n' >b.csv
+	run --separate-stderr twin-ingest --stats a.csv b.csv
+	assert_failure 2
+	assert_equal "${stderr_lines[2]}" "twin-ingest: 4 lines: 1 accepted (1 readings), 1 rejected, 2 skipped"
+}
+
 @test "errors: --strict stops at the first rejected line" {
 	printf 'ts,v\n2024-01-01T00:00:00Z,1\nbad,2\n2024-01-01T00:00:02Z,3\n' >s.csv
 	run --separate-stderr twin-ingest --strict s.csv
@@ -426,6 +454,20 @@ twin-ingest: b.csv:3: column 2: not a number: 'RUN'"
 	run --separate-stderr twin-ingest u.csv
 	assert_failure 1
 	assert_regex "$stderr" '^twin-ingest: u\.csv:2: column 2: invalid UTF-8'
+}
+
+@test "errors: offending text is quoted whole: NUL bytes, bad UTF-8, numbers out of range" {
+	printf 'ts,t\n2024-01-01T00:00:00Z,1\0002\n2024-01-01T00:00:01Z,\xff1\n2024-01-01T00:00:02Z,1e999\n' >q.csv
+	run --separate-stderr twin-ingest q.csv
+	assert_failure 1
+	assert_equal "$stderr" "twin-ingest: q.csv:2: column 2: not a number: '1?2'
+twin-ingest: q.csv:3: column 2: invalid UTF-8 in '?1'
+twin-ingest: q.csv:4: column 2: number out of range: '1e999'"
+	printf 'm,asset=a t=1e999 1\nm,asset=a t=1x 1\n' >q.lp
+	run --separate-stderr twin-ingest q.lp
+	assert_failure 1
+	assert_equal "$stderr" "twin-ingest: q.lp:1: number out of range: '1e999'
+twin-ingest: q.lp:2: not a number: '1x'"
 }
 
 @test "errors: --rejects appends lines verbatim, CRLF kept" {
