@@ -266,10 +266,11 @@ int main(int argc, char **argv)
 	if (stats) {
 		struct tw_predict_stats st;
 		tw_predict_stats(p, &st);
-		fprintf(stderr, "%s: %lld lines: %lld samples of %lld series, %lld scores, %lld alarms, "
-			"%lld forecasts, %lld rul, %lld unscored, %lld of other shards; method %s\n", tool,
-			st.lines, st.samples, st.series, st.scores, st.alarms, st.forecasts, st.ruls,
-			st.unscored, st.other_shards, st.method);
+		fprintf(stderr, "%s: %lld lines: %lld passed through, %lld rejected, %lld of other shards; "
+			"%lld samples of %lld series, %lld scores, %lld alarms, %lld forecasts, %lld rul, "
+			"%lld unscored; method %s\n", tool, st.lines, st.passed, diag.rejected,
+			st.other_shards, st.samples, st.series, st.scores, st.alarms, st.forecasts, st.ruls,
+			st.unscored, st.method);
 	}
 	if (status == TW_EXIT_OK && diag.rejected)
 		status = TW_EXIT_REJECTED;

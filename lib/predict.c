@@ -903,6 +903,7 @@ int tw_predict_line(struct tw_predict *p, const char *file, long long lineno, co
 		return 0;
 	}
 	/* Every record passes through, its own records after it. */
+	p->st.passed++;
 	tw_buf_add(&p->out->b, line, len);
 	tw_buf_addc(&p->out->b, '\n');
 	if (r->kind < 0 || tw_rec_streq(r, r->kind, "reading")) {

@@ -63,7 +63,7 @@ struct tw_predict_opts {
 };
 
 struct tw_predict_stats {
-	long long lines, samples, scores, alarms, series, forecasts, ruls, unscored, other_shards;
+	long long lines, passed, samples, scores, alarms, series, forecasts, ruls, unscored, other_shards;
 	const char *method;           /* the method run (borrowed) */
 };
 

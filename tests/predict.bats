@@ -33,7 +33,7 @@ series() {
 	{ series a; series b; } >in
 	run --separate-stderr twin-predict --method=mad --window=50 --train=50 --alarms-only --stats in
 	assert_equal "$(grep -c '"alarm":true' <<<"$output")" 2
-	assert_equal "$stderr" "twin-predict: 600 lines: 600 samples of 2 series, 2 scores, 2 alarms, 0 forecasts, 0 rul, 0 unscored, 0 of other shards; method mad"
+	assert_equal "$stderr" "twin-predict: 600 lines: 600 passed through, 0 rejected, 0 of other shards; 600 samples of 2 series, 2 scores, 2 alarms, 0 forecasts, 0 rul, 0 unscored; method mad"
 	printf '%s\n' '{"ts":0,"asset":"m","kind":"state","values":{"x":1,"s":"RUN","y":2}}' \
 		'{"ts":0,"asset":"m","kind":"residual","sensor":"temp_c","measured":1,"simulated":0.5,"residual":0.5}' >mixed
 	run --separate-stderr twin-predict --train=0 mixed
@@ -111,7 +111,7 @@ states() {
 	assert_equal "$(jq -r '[.method, .alarm, (.q > .q_limit), (.top == "a" or .top == "b")] | @tsv' <<<"$last")" \
 		"pca	true	true	true"
 	assert_equal "$(jq '.contributions | [.[]] | add | . * 1000 | round' <<<"$last")" 1000
-	assert_regex "$stderr" '400 lines: 400 samples of 1 series, 200 scores, [0-9]+ alarms, 0 forecasts, 0 rul, 0 unscored, 0 of other shards; method pca$'
+	assert_regex "$stderr" '400 lines: 400 passed through, 0 rejected, 0 of other shards; 400 samples of 1 series, 200 scores, [0-9]+ alarms, 0 forecasts, 0 rul, 0 unscored; method pca$'
 }
 
 @test "pca: a model fitted once scores like the reference period learned in the stream" {
@@ -139,7 +139,7 @@ states() {
 	assert_equal "$(wc -l <<<"$output")" 5
 	assert_equal "$(head -n 1 <<<"$stderr")" "twin-predict: other:1: asset m: state without a number for sensor 'c' of the model; such states are not scored"
 	assert_equal "$(grep -c 'not scored' <<<"$stderr")" 1
-	assert_regex "$stderr" '5 unscored, 0 of other shards; method pca$'
+	assert_regex "$stderr" '5 unscored; method pca$'
 }
 
 @test "models: bad files and mismatched options are clear errors" {
@@ -280,7 +280,7 @@ histories() {
 	last=$(grep '"kind":"rul"' <<<"$output" | tail -n 1)
 	assert_regex "$last" '^\{"ts":"1970-01-01T00:02:00Z","asset":"e9","kind":"rul","value":[0-9.e+-]+,"unit":"s","lo":[0-9.e+-]+,"hi":[0-9.e+-]+,"level":0.95,"health":[0-9.e+-]+\}$'
 	jq -e '(.value - 60 | fabs) < 20 and .lo <= 60 and .hi >= 60 and .lo <= .value and .value <= .hi and .health > 0 and .health < 1' <<<"$last"
-	assert_regex "$stderr" ' 0 scores, 0 alarms, 0 forecasts, [0-9]+ rul, 0 unscored,'
+	assert_regex "$stderr" ' 0 scores, 0 alarms, 0 forecasts, [0-9]+ rul, 0 unscored;'
 }
 
 @test "rul: states without a sensor of the model are said once; too few histories is an error" {
@@ -291,7 +291,7 @@ histories() {
 	assert_success
 	assert_equal "$(grep -c '"kind":"rul"' <<<"$output")" 0
 	assert_equal "$(head -n 1 <<<"$stderr")" "twin-predict: noc:1: asset e9: state without a number for sensor 'c' of the rul model; such states give no rul"
-	assert_regex "$stderr" ' 50 unscored,'
+	assert_regex "$stderr" ' 50 unscored;'
 	grep '"asset":"e[12]"' train >two
 	run --separate-stderr twin-predict --rul --no-scores --fit=two.json two
 	assert_failure 2

@@ -131,7 +131,15 @@ bad_case() {
 		fi ;;
 	*)
 		if [ -n "$stats" ]; then
-			if [[ $stat =~ ^$tool:\ ([0-9]+)\ lines: ]]; then
+			if [[ $stat =~ ^twin-predict:\ ([0-9]+)\ lines:\ ([0-9]+)\ passed\ through,\ ([0-9]+)\ rejected,\ ([0-9]+)\ of\ other\ shards\; ]]; then
+				r=("${BASH_REMATCH[@]}")
+				if [ "$want" != 2 ]; then
+					[ "${r[1]}" = "$n" ] || why+=("--stats: ${r[1]} lines read of $n")
+					[ "${r[1]}" = $((r[2] + r[3] + r[4] + blank)) ] ||
+						why+=("--stats: passed + rejected + others + $blank blank != lines: $stat")
+					[ "${r[3]}" = "$nrej" ] || why+=("--stats: ${r[3]} rejected, not $nrej")
+				fi
+			elif [[ $stat =~ ^$tool:\ ([0-9]+)\ lines: ]]; then
 				[ "$want" = 2 ] || [ "${BASH_REMATCH[1]}" = "$n" ] || why+=("--stats: ${BASH_REMATCH[1]} lines read of $n")
 			else
 				why+=("no --stats line")
