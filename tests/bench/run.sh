@@ -792,27 +792,30 @@ if want G; then
 		t_n=$secs
 		step "$label: peak memory of the largest process (the shards started by the shell), and the merged output checked"
 		if [ "$shards" = 0 ]; then mem_cmd=$(scale_cmd 0); else mem_cmd=$(shards_cmd "$shards"); fi
-		/usr/bin/time -f '%M' -o "$tmp/rss" bash -o pipefail -c "$mem_cmd" >"$tmp/scale.ndjson" ||
+		/usr/bin/time -f '%M %U %S' -o "$tmp/rss" bash -o pipefail -c "$mem_cmd" >"$tmp/scale.ndjson" ||
 			fail "$label: the pipeline failed"
-		m_n=$(tail -n 1 "$tmp/rss")
+		m_n=$(tail -n 1 "$tmp/rss" | cut -d ' ' -f 1)
+		cpu_n=$(tail -n 1 "$tmp/rss" | awk '{ print $2 + $3 }')
 		same=$([ "$(sort "$tmp/scale.ndjson" | cksum)" = "$one_sum" ] && echo yes || echo NO)
 		rm -f "$tmp/scale.ndjson"
 		[ "$shards" = 0 ] && t_one=$t_n m_one=$m_n
-		printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$t_n" "$m_n" "$same" \
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$t_n" "$cpu_n" "$m_n" "$same" \
 			"$([ "$shards" -le 1 ] && echo "$scale_motors" || balance "$shards")" >>"$tmp/scale.rows"
 		[ "$shards" = 4 ] && t_four=$t_n m_four=$m_n
 		[ "$shards" = 2 ] && t_two=$t_n
 	done
 	say ""
-	printf '%-12s %9s %12s %9s %14s %9s  %s\n' run seconds "readings/s" speed-up "largest MB" "= one" "assets per shard"
-	while IFS='	' read -r label t_n m_n same bal; do
-		printf '%-12s %9s %12s %8sx %14s %9s  %s\n' "$label" "$(fmt '%.3f' "$t_n")" \
+	printf '%-12s %9s %9s %12s %9s %11s %7s  %s\n' run seconds "CPU s" "readings/s" speed-up "largest MB" "= one" \
+		"assets per shard"
+	while IFS='	' read -r label t_n cpu_n m_n same bal; do
+		printf '%-12s %9s %9s %12s %8sx %11s %7s  %s\n' "$label" "$(fmt '%.3f' "$t_n")" "$(fmt '%.2f' "$cpu_n")" \
 			"$(fmt '%.0f' "$(calc "$n_read / $t_n")")" "$(fmt '%.2f' "$(calc "$t_one / $t_n")")" \
 			"$(mb_of_kb "$m_n")" "$same" "$bal"
 	done <"$tmp/scale.rows"
 	say ""
 	say "output: $one_lines records; \"= one\": the shards' outputs, merged and sorted, equal one process's"
 	say "each shard reads and parses the whole log and keeps its own assets; $cores cores for 5 processes a shard"
+	say "CPU s: user + system seconds of all the processes of one run (the memory run): what sharding costs in work, whatever the cores free"
 	say "speed-up over one process: $(fmt '%.2f' "$(calc "$t_one / $t_two")")x with 2 shards, $(fmt '%.2f' "$(calc "$t_one / $t_four")")x with 4 (at most the cores, $cores, and the share of the busiest shard allows)"
 	summary G "pipeline, 4 shards" readings "$(calc "$n_read / $t_four")" "$m_four" \
 		"pipeline, 1 process" "$(calc "$n_read / $t_one")" "$m_one" \
