@@ -51,7 +51,8 @@
 #      many assets each shard got, the peak memory of the largest process,
 #      and a check that the shards' outputs, merged, equal one process's.
 #      The speed-up is bounded by the machine's cores (nproc, printed) and
-#      by the balance of Kafka's hash over the asset ids.
+#      by the balance of Kafka's hash over the asset ids: both bounds are
+#      printed, with the CPU seconds of each run (what sharding costs).
 #
 # At the end, one table sums up every section that ran: each tool's
 # throughput and peak memory beside its peer's, and the ratios.
@@ -807,7 +808,13 @@ if want G; then
 	say ""
 	printf '%-12s %9s %9s %12s %9s %11s %7s  %s\n' run seconds "CPU s" "readings/s" speed-up "largest MB" "= one" \
 		"assets per shard"
+	bounds=""
 	while IFS='	' read -r label t_n cpu_n m_n same bal; do
+		# The best a run can do: the cores, and the share of the busiest shard.
+		busiest=$(printf '%s\n' $bal | sort -n | tail -n 1)
+		case $label in *shards)
+			bounds="$bounds${bounds:+, }$(fmt '%.2f' "$(calc "$scale_motors / $busiest < $cores ? $scale_motors / $busiest : $cores")")x with ${label% shards} ($busiest of $scale_motors motors in the busiest shard)" ;;
+		esac
 		printf '%-12s %9s %9s %12s %8sx %11s %7s  %s\n' "$label" "$(fmt '%.3f' "$t_n")" "$(fmt '%.2f' "$cpu_n")" \
 			"$(fmt '%.0f' "$(calc "$n_read / $t_n")")" "$(fmt '%.2f' "$(calc "$t_one / $t_n")")" \
 			"$(mb_of_kb "$m_n")" "$same" "$bal"
@@ -816,7 +823,7 @@ if want G; then
 	say "output: $one_lines records; \"= one\": the shards' outputs, merged and sorted, equal one process's"
 	say "each shard reads and parses the whole log and keeps its own assets; $cores cores for 5 processes a shard"
 	say "CPU s: user + system seconds of all the processes of one run (the memory run): what sharding costs in work, whatever the cores free"
-	say "speed-up over one process: $(fmt '%.2f' "$(calc "$t_one / $t_two")")x with 2 shards, $(fmt '%.2f' "$(calc "$t_one / $t_four")")x with 4 (at most the cores, $cores, and the share of the busiest shard allows)"
+	say "speed-up over one process: $(fmt '%.2f' "$(calc "$t_one / $t_two")")x with 2 shards, $(fmt '%.2f' "$(calc "$t_one / $t_four")")x with 4; at best, for the cores ($cores) and the busiest shard: $bounds"
 	summary G "pipeline, 4 shards" readings "$(calc "$n_read / $t_four")" "$m_four" \
 		"pipeline, 1 process" "$(calc "$n_read / $t_one")" "$m_one" \
 		"$n_read readings of tests/plant.awk ($scale_motors motors), through all five tools; memory: the largest process; $cores cores"
