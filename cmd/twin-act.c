@@ -19,6 +19,7 @@
 #include "resume.h"
 #include "run.h"
 #include "runcmd.h"
+#include "shard.h"
 #include "timestamp.h"
 #include "twin.h"
 
@@ -50,6 +51,10 @@ static void usage(void)
 	      "  -s, --state=FILE         resume from FILE and save to it (atomically) at the end\n"
 	      "                           and on SIGTERM and SIGINT: a replayed log acts once\n"
 	      "\n"
+	      "Scaling out:\n"
+	      "      --shard=K/N          keep only the assets of shard K of N (0 <= K < N),\n"
+	      "                           as Kafka's default partitioner assigns them\n"
+	      "\n"
 	      "Errors:\n"
 	      "      --stats              print counts at the end on stderr\n"
 	      "      --rejects=FILE       append every rejected line to FILE, verbatim\n"
@@ -64,7 +69,7 @@ static void usage(void)
 
 enum {
 	OPT_ARM = 256, OPT_EXEC, OPT_EXEC_TIMEOUT, OPT_EXEC_RETRIES, OPT_EXEC_BACKOFF, OPT_AUDIT,
-	OPT_VERIFY_AUDIT, OPT_STATS, OPT_REJECTS, OPT_STRICT, OPT_VERSION,
+	OPT_VERIFY_AUDIT, OPT_SHARD, OPT_STATS, OPT_REJECTS, OPT_STRICT, OPT_VERSION,
 };
 
 static const struct option options[] = {
@@ -78,6 +83,7 @@ static const struct option options[] = {
 	{ "audit", required_argument, NULL, OPT_AUDIT },
 	{ "verify-audit", required_argument, NULL, OPT_VERIFY_AUDIT },
 	{ "state", required_argument, NULL, 's' },
+	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "strict", no_argument, NULL, OPT_STRICT },
@@ -186,6 +192,10 @@ int main(int argc, char **argv)
 		case OPT_AUDIT: audit_path = optarg; break;
 		case OPT_VERIFY_AUDIT: return verify(optarg);
 		case 's': state = optarg; break;
+		case OPT_SHARD:
+			if (tw_shard_parse(optarg, &o.shard_k, &o.shard_n, &e) < 0)
+				tw_cli_usage(tool, "%s", e.msg);
+			break;
 		case OPT_STATS: stats = true; break;
 		case OPT_REJECTS: rejects = optarg; break;
 		case OPT_STRICT: diag.strict = true; break;
@@ -243,10 +253,12 @@ int main(int argc, char **argv)
 	glue.out = &out;
 	glue.res = state ? &res : NULL;
 	if (state) {
-		json_t *engine;
+		json_t *engine = NULL;
 		struct tw_err why;
-		if (tw_resume_load(&res, tool, state, &engine, &e) < 0)
+		if (tw_resume_load(&res, tool, state, &engine, &e) < 0) {
+			json_decref(engine);
 			goto fatal;
+		}
 		if (engine && tw_act_load(act, engine, &why) < 0) {
 			tw_err_set(&e, "%s: %s", state, why.msg);    /* name the file */
 			json_decref(engine);
@@ -289,9 +301,9 @@ done:
 		struct tw_act_stats st;
 		tw_act_stats(act, &st);
 		fprintf(stderr, "%s: %lld lines: %lld fired, %lld cleared, %lld commands (%lld clamped, "
-			"%lld refused), %lld executed, %lld failed, %lld acked, %lld timeouts\n", tool, st.lines,
-			st.fired, st.cleared, st.commands, st.clamped, st.refused, st.executed, st.failed,
-			st.acked, st.timeouts);
+			"%lld refused), %lld executed, %lld failed, %lld acked, %lld timeouts, %lld of other shards\n",
+			tool, st.lines, st.fired, st.cleared, st.commands, st.clamped, st.refused, st.executed,
+			st.failed, st.acked, st.timeouts, st.other_shards);
 	}
 	if (act) {
 		struct tw_act_stats st;

@@ -11,7 +11,7 @@ _twin_act()
     ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
 
     local opts_arg="--twin --rules --exec --exec-timeout --exec-retries
-        --exec-backoff --audit --verify-audit --state --rejects"
+        --exec-backoff --audit --verify-audit --state --shard --rejects"
     local opts_noarg="--arm --stats --strict --help --version"
 
     # Where the argument of an option is being completed: "--opt=ARG",
@@ -75,8 +75,8 @@ _twin_act()
         mapfile -t COMPREPLY < <(compgen -c -P "$pre" -- "$arg" | LC_ALL=C sort -u)
         return 0
         ;;
-    --exec-timeout | --exec-retries | --exec-backoff)
-        COMPREPLY=()   # a duration or a number: nothing to offer
+    --exec-timeout | --exec-retries | --exec-backoff | --shard)
+        COMPREPLY=()   # a duration, a number or K/N: nothing to offer
         return 0
         ;;
     esac

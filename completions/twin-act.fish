@@ -11,6 +11,7 @@ complete -c twin-act -l exec-backoff -x -d 'Wait before the first retry, doubled
 complete -c twin-act -l audit -r -F -d 'Append every decision to FILE, a SHA-256 hash chain'
 complete -c twin-act -l verify-audit -r -F -d 'Check the chain of an audit trail and exit'
 complete -c twin-act -s s -l state -r -F -d 'Resume from FILE and save to it: a replayed log acts once'
+complete -c twin-act -l shard -x -d 'Keep only the assets of shard K of N (K/N, 0 <= K < N)'
 complete -c twin-act -l stats -d 'Print counts at the end on stderr'
 complete -c twin-act -l rejects -r -F -d 'Append every rejected line to FILE, verbatim'
 complete -c twin-act -l strict -d 'Stop at the first rejected line'

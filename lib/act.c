@@ -10,6 +10,7 @@
 #include "jsonw.h"
 #include "num.h"
 #include "record.h"
+#include "shard.h"
 #include "strmap.h"
 #include "timestamp.h"
 
@@ -717,6 +718,12 @@ static void set_var(struct tw_act *a, struct ac_asset *x, const char *prefix, co
 		*slot = v;
 }
 
+/* Is the asset (its decoded name) in this run's shard? */
+static bool mine(const struct tw_act *a, const char *asset, size_t alen)
+{
+	return a->o.shard_n == 0 || tw_shard_partition(asset, alen, a->o.shard_n) == a->o.shard_k;
+}
+
 static double num_of(const struct tw_rec *r, int tok)
 {
 	return tok >= 0 && tw_rec_type(r, tok) == TW_J_NUMBER ? tw_rec_num(r, tok) : NAN;
@@ -734,6 +741,15 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 		return 0;
 	if (tw_rec_parse(r, line, len, &why) < 0 || tw_rec_need_common(r, &ts, &why) < 0)
 		return tw_diag_reject(a->diag, file, lineno, line, len, eol, "%s", why.msg);
+	size_t alen;
+	tw_rec_raw(r, r->asset, &alen);
+	a->scratch.len = 0;
+	tw_buf_grow(&a->scratch, alen + 1);
+	alen = tw_rec_str(r, r->asset, a->scratch.p);
+	if (!mine(a, a->scratch.p, alen)) {
+		a->st.other_shards++;
+		return 0;
+	}
 	bool is_command = r->kind >= 0 && tw_rec_streq(r, r->kind, "command");
 	if (!is_command) {
 		/* Everything passes through; a command fed back is ours. */
@@ -742,11 +758,6 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 		if (a->out->b.len >= TW_OUT_BLOCK)
 			tw_out_flush(a->out);
 	}
-	size_t alen;
-	tw_rec_raw(r, r->asset, &alen);
-	a->scratch.len = 0;
-	tw_buf_grow(&a->scratch, alen + 1);
-	alen = tw_rec_str(r, r->asset, a->scratch.p);
 	struct ac_asset *x = asset_of(a, a->scratch.p, alen);
 	if (is_command)
 		return 0;
@@ -870,6 +881,9 @@ int tw_act_load(struct tw_act *a, const json_t *state, struct tw_err *e)
 		const char *name = json_string_value(json_object_get(ja, "asset"));
 		if (!name)
 			return tw_err_set(e, "assets[%zu]: no asset", i);
+		if (!mine(a, name, strlen(name)))
+			return tw_err_set(e, "assets[%zu]: %s is not of shard %d/%d: the state of another shard",
+					  i, name, a->o.shard_k, a->o.shard_n);
 		json_t *rules = json_object_get(ja, "rules");
 		if (!json_is_object(rules))
 			return tw_err_set(e, "not a twin-act state: assets[%zu] has no rules", i);

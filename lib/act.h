@@ -36,10 +36,14 @@ struct tw_act_opts {
 	/* Appends one decision to the audit trail; 0, or -1 with e. */
 	int (*audit)(void *ctx, const char *record, size_t len, struct tw_err *e);
 	void *ctx;
+	/* Only the assets of shard shard_k of shard_n (shard.h; n 0: all):
+	 * records of other assets are dropped and counted. */
+	int shard_k, shard_n;
 };
 
 struct tw_act_stats {
-	long long lines, fired, cleared, commands, clamped, refused, executed, failed, acked, timeouts;
+	long long lines, fired, cleared, commands, clamped, refused, executed, failed, acked, timeouts,
+		other_shards;
 };
 
 struct tw_act;
@@ -54,6 +58,8 @@ int tw_act_line(struct tw_act *a, const char *file, long long lineno, const char
 		const char *eol, struct tw_err *e);
 
 json_t *tw_act_save(const struct tw_act *a);
+/* Loads a state saved by tw_act_save; with a shard, a state holding an
+ * asset of another shard is an error (the checkpoint of another shard). */
 int tw_act_load(struct tw_act *a, const json_t *state, struct tw_err *e);
 
 void tw_act_stats(const struct tw_act *a, struct tw_act_stats *st);

@@ -274,3 +274,50 @@ JSON
 	assert_success
 	assert_equal "$(jq -r 'select(.kind == "alert") | .message' <<<"$output")" "m: pca score 0.7"
 }
+
+@test "--shard K/N: each asset acted on by one shard, together what one process writes" {
+	for a in pump-1 pump-2 pump-3 pump-4 pump-7 pump-12; do
+		for s in 0 1 2 3 4; do state "$s" 90 5 "$a"; done
+	done >in
+	echo '{"ts":"2024-01-01T00:00:05Z","asset":"pump-3","kind":"command","target":"valve-3","set":{"position":1}}' >>in
+	twin-act --twin=twin.json in >one
+	: >merged
+	for k in 0 1 2 3; do
+		run --separate-stderr twin-act --twin=twin.json --shard="$k/4" --stats in
+		assert_success
+		printf '%s\n' "$output" >>merged
+		assert_regex "$stderr" ", [0-9]+ of other shards$"
+	done
+	# pump-3, pump-7 in shard 0; pump-4 in 1; pump-12 in 2; pump-1, pump-2 in 3 (Kafka's murmur2)
+	run --separate-stderr twin-act --twin=twin.json --shard=0/4 --stats in
+	assert_equal "$(jq -r .asset <<<"$output" | sort -u | tr '\n' ' ')" "pump-3 pump-7 "
+	assert_equal "$stderr" "twin-act: 31 lines: 4 fired, 0 cleared, 2 commands (2 clamped, 0 refused), 0 executed, 0 failed, 0 acked, 0 timeouts, 20 of other shards"
+	sed -i '/^$/d' merged
+	assert_equal "$(sort merged | sha256sum)" "$(sort one | sha256sum)"
+	for a in pump-1 pump-2 pump-3 pump-4 pump-7 pump-12; do   # each asset's records in the same order
+		assert_equal "$(grep -F "\"asset\":\"$a\"" merged)" "$(grep -F "\"asset\":\"$a\"" one)"
+	done
+	for bad in 4/4 -1/4 1/0 1 x/2 1/2x 1/99999999999; do
+		run --separate-stderr twin-act --twin=twin.json --shard="$bad" in
+		assert_failure 2
+		assert_regex "$stderr" "^twin-act: --shard: "
+	done
+}
+
+@test "--shard with --state: each shard resumes from its own checkpoint; another shard's is refused" {
+	for a in pump-1 pump-2 pump-3 pump-12; do
+		for s in 0 1 2 3 70 71 72; do state "$s" 90 5 "$a"; done
+	done | sort >log
+	twin-act --twin=twin.json log >one
+	head -n 13 log >part
+	: >merged
+	for k in 0 1 2; do
+		twin-act --twin=twin.json --shard="$k/3" --state="s$k.json" part >"out$k"
+		twin-act --twin=twin.json --shard="$k/3" --state="s$k.json" log >>"out$k"
+		cat "out$k" >>merged
+	done
+	assert_equal "$(sort merged | sha256sum)" "$(sort one | sha256sum)"
+	run --separate-stderr twin-act --twin=twin.json --shard=1/3 --state=s0.json log
+	assert_failure 2
+	assert_regex "$stderr" "^twin-act: s0.json: assets\[0\]: pump-2 is not of shard 1/3: the state of another shard$"
+}

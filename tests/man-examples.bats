@@ -9,7 +9,11 @@
 # unless it ends in a comment that says otherwise:
 #   # exit status N          it must exit N, with output on stdout;
 #   # runs until interrupted  it must still be running, with output, after
-#                             a few seconds (then it is stopped).
+#                             a few seconds (then it is stopped);
+#   # no output              it must exit 0 and print nothing at all (it
+#                             writes to a file, or cmp finds no difference).
+# A line "$ rm -f /tmp/twin-..." (scratch files under /tmp only) runs too,
+# in its place: examples that keep a checkpoint start afresh with it.
 # Examples whose input files under testdata/ are missing are not run;
 # the last test then says which.
 
@@ -37,7 +41,7 @@ setup() {
 examples_of() {
 	mandoc -Tutf8 -O width=400 "$1" | col -bx |
 		awk '/^EXAMPLES$/ { on = 1; next } /^[A-Z]/ { on = 0 }
-		     on && /^[ \t]*\$ twin-/ { sub(/^[ \t]*\$ /, ""); print }'
+		     on && /^[ \t]*\$ (twin-|rm -f \/tmp\/twin-)/ { sub(/^[ \t]*\$ /, ""); print }'
 }
 
 # The files under testdata/ that command $1 names but that are missing.
@@ -53,7 +57,7 @@ missing_inputs() {
 @test "the EXAMPLES section of every man page of a tool has examples" {
 	local page n
 	for page in "${PAGES[@]}"; do
-		n=$(examples_of "$page" | wc -l)
+		n=$(examples_of "$page" | grep -c '^twin-')
 		((n >= 5)) || fail "$page: only $n '\$ twin-' lines found in EXAMPLES"
 	done
 }
@@ -62,6 +66,14 @@ missing_inputs() {
 	local cmd failures="" ran=0 want
 	for cmd in "${EXAMPLES[@]}"; do
 		[[ -z $(missing_inputs "$cmd") ]] || continue
+		if [[ $cmd == rm\ * ]]; then
+			if [[ ! $cmd =~ ^rm\ -f(\ /tmp/twin-[A-Za-z0-9._*-]+)+$ ]]; then
+				failures+=$'\n'"[$cmd] removes something else than /tmp/twin-* files"
+			elif ! bash -c "$cmd"; then
+				failures+=$'\n'"[$cmd] failed"
+			fi
+			continue
+		fi
 		ran=$((ran + 1))
 		if [[ $cmd == *"# runs until interrupted"* ]]; then
 			run --separate-stderr timeout "$RUN_FOR" \
@@ -70,6 +82,13 @@ missing_inputs() {
 				failures+=$'\n'"[$cmd] ended with status $status before $RUN_FOR s: $stderr"
 			elif [[ -z $output ]]; then
 				failures+=$'\n'"[$cmd] printed nothing in $RUN_FOR s"
+			fi
+			continue
+		fi
+		if [[ $cmd == *"# no output" ]]; then
+			run --separate-stderr env PATH="$TWIN_BIN:$PATH" bash -c "set -o pipefail; $cmd"
+			if ((status != 0)) || [[ -n $output || -n $stderr ]]; then
+				failures+=$'\n'"[$cmd] exit status $status, output '$output', stderr '$stderr' (wanted 0 and none)"
 			fi
 			continue
 		fi

@@ -42,6 +42,20 @@
 #      mean and sd over the same window, a score record per reading);
 #      readings/s and peak memory of both on 600,000 and 6,000,000
 #      readings.
+#   G. Scale-out: the whole pipeline, twin-ingest | twin-sync --every=1m |
+#      twin-sim --shadow (the thermal model) | twin-predict -m mad |
+#      twin-act (testdata/examples/plant-rules.json), over a log of 32
+#      motors, a row a minute each for a day (tests/plant.awk), as one
+#      process per stage, and as 1, 2 and 4 shards by asset (--shard) under
+#      GNU parallel; seconds, readings/s, the speed-up over one process, how
+#      many assets each shard got, the peak memory of the largest process,
+#      and a check that the shards' outputs, merged, equal one process's.
+#      The speed-up is bounded by the machine's cores (nproc, printed) and
+#      by the balance of Kafka's hash over the asset ids: both bounds are
+#      printed, with the CPU seconds of each run (what sharding costs).
+#
+# At the end, one table sums up every section that ran: each tool's
+# throughput and peak memory beside its peer's, and the ratios.
 #
 # Prints numbers and the project's goals next to them; never fails on
 # speed, but exits non-zero when a command itself fails.
@@ -60,8 +74,9 @@
 # smaller), BENCH_LAT_RATE and BENCH_LAT_SECONDS (readings a second and
 # seconds of the latency run of E, default 200 and 10), BENCH_SECTIONS
 # (which benchmarks to run, default ABCDEF; B needs A's output, so A or B
-# runs both), BENCH_RUNS (timed runs per command, default 3),
-# BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when hyperfine is
+# runs both; default ABCDEFG), BENCH_RUNS (timed runs per command, default 3),
+# BENCH_SCALE_MOTORS and BENCH_SCALE_MINUTES (the log of G, default 32
+# motors and 1440 minutes, at most 44640), BENCH_NO_HYPERFINE=1 (time with /usr/bin/time even when hyperfine is
 # installed), BENCH_PYTHON (the python with pandas and SciPy, default
 # /usr/bin/python3, where Debian's python3-pandas and python3-scipy are; E
 # needs only its standard library).
@@ -83,7 +98,9 @@ sim_budget=${BENCH_SIM_BUDGET:-60}
 act_states=${BENCH_ACT_STATES:-1000000}
 lat_rate=${BENCH_LAT_RATE:-200}
 lat_secs=${BENCH_LAT_SECONDS:-10}
-sections=${BENCH_SECTIONS:-ABCDEF}
+scale_motors=${BENCH_SCALE_MOTORS:-32}
+scale_minutes=${BENCH_SCALE_MINUTES:-1440}
+sections=${BENCH_SECTIONS:-ABCDEFG}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 want() { case $sections in *["$1"]*) return 0 ;; esac; return 1; }
 
@@ -113,12 +130,14 @@ want C && need="$need $sync $genlong"
 want D && need="$need $sim"
 want E && need="$need $ingest $sync $act $genstates"
 want F && need="$need $TWIN_BIN/twin-predict $genlong"
+want G && need="$need $ingest $sync $sim $TWIN_BIN/twin-predict $act"
 for f in $need; do
 	[ -x "$f" ] || { echo "run.sh: $f not built (run make bench)" >&2; exit 2; }
 done
 for v in BENCH_ROWS="$big_rows" BENCH_SYNC_READINGS="$sync_big" BENCH_SYNC_SAMPLE="$sync_sample" \
 	BENCH_SIM_STEPS="$sim_steps" BENCH_SIM_BUDGET="$sim_budget" BENCH_ACT_STATES="$act_states" \
-	BENCH_LAT_RATE="$lat_rate" BENCH_LAT_SECONDS="$lat_secs"; do
+	BENCH_LAT_RATE="$lat_rate" BENCH_LAT_SECONDS="$lat_secs" BENCH_SCALE_MOTORS="$scale_motors" \
+	BENCH_SCALE_MINUTES="$scale_minutes"; do
 	case ${v#*=} in
 	'' | *[!0-9]* | 0) echo "run.sh: ${v%%=*} must be a positive number" >&2; exit 2 ;;
 	esac
@@ -130,6 +149,7 @@ sync_small=600000
 act_small=100000
 [ "$act_states" -le "$act_small" ] && act_small=$((act_states / 10 > 0 ? act_states / 10 : 1))
 [ $((sim_steps % 1000)) -eq 0 ] || { echo "run.sh: BENCH_SIM_STEPS must be a multiple of 1000" >&2; exit 2; }
+[ "$scale_minutes" -le 44640 ] || { echo "run.sh: BENCH_SCALE_MINUTES must be at most 44640 (31 days)" >&2; exit 2; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/twin-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -200,6 +220,15 @@ rss_kb() {
 }
 
 mb_of_kb() { fmt '%.1f' "$(calc "$1 / 1024")"; }
+
+# The summary at the end: each section adds its row with
+#   summary SECTION TOOL UNIT RATE PEAK_KB PEER PEER_RATE PEER_PEAK_KB INPUT
+# (RATE in UNIT per second; "-" for what was not measured; INPUT says
+# what both ran on).
+summary() {
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" >>"$tmp/summary"
+	printf '%s: %s\n' "$1" "$9" >>"$tmp/summary.inputs"
+}
 
 if [ "$have_hyperfine" = 1 ]; then
 	hf_note="hyperfine, mean of $runs runs after 1 warmup"
@@ -272,6 +301,9 @@ if want AB; then
 	say "twin-ingest vs Miller: $(fmt '%.1f' "$(calc "$t_mlr / $t_ingest")")x throughput (goal >= 5x)"
 	say "twin-ingest peak memory $small_rows rows: $(mb_of_kb "$m_ingest_small") MB, $big_rows rows: $(mb_of_kb "$m_ingest_big") MB (goal: does not grow with the input)"
 	say "mlr reshape peak memory $small_rows rows: $(mb_of_kb "$m_mlr_small") MB, $big_rows rows: $(mb_of_kb "$m_mlr_big") MB"
+	summary A twin-ingest "rows" "$(calc "$big_rows / $t_ingest")" "$m_ingest_big" \
+		"mlr reshape" "$(calc "$big_rows / $t_mlr")" "$m_mlr_big" \
+		"the wide CSV of $big_rows rows x $nsensors sensors (gen_wide)"
 	if [ "$n_readings" -eq "$n_mlr" ] && [ "$n_readings" -eq "$n_expected" ]; then
 		say "outputs agree: $n_readings readings"
 	else
@@ -319,6 +351,9 @@ if want AB; then
 		fi
 		say "record reader vs jq: $(fmt '%.1f' "$(calc "$t_jq / $t_rec")")x throughput"
 		say "record reader: $(fmt '%.0f' "$rec_rate") records/s (goal >= 4M/s)"
+		summary B "record reader" records "$(calc "$n_readings / $t_rec")" - \
+			"jq -c ." "$(calc "$n_readings / $t_jq")" - \
+			"A's $n_readings canonical readings"
 	else
 		say "record reader: skipped (bench_record not built)"
 	fi
@@ -411,6 +446,9 @@ if want C; then
 	say "twin-sync vs pandas: $(fmt '%.1f' "$(calc "$t_pb / $t_sb")")x faster on $(human "$sync_big") readings, $(fmt '%.1f' "$(calc "$t_ps / $t_ss")")x on $(human "$sync_small") (goal >= 10x)"
 	say "twin-sync peak memory $(human "$sync_small"): $(mb_of_kb "$m_ss") MB, $(human "$sync_big"): $(mb_of_kb "$m_sb") MB (goal: independent of input length)"
 	say "pandas peak memory $(human "$sync_small"): $(mb_of_kb "$m_ps") MB, $(human "$sync_big"): $(mb_of_kb "$m_pb") MB"
+	summary C twin-sync readings "$(calc "$sync_big / $t_sb")" "$m_sb" \
+		"pandas $pd_version" "$(calc "$sync_big / $t_pb")" "$m_pb" \
+		"$sync_big readings of gen_long (4 assets x 6 sensors, 1% out of order), to 1 s states"
 fi
 
 # --- D: twin-sim vs SciPy --------------------------------------------------
@@ -517,6 +555,9 @@ EOF
 	say "twin-sim vs python RK4 loop: $(fmt '%.1f' "$(calc "$t_rk / $t_sim")")x over floats, $(fmt '%.1f' "$(calc "$t_np / $t_sim")")x over numpy"
 	say "twin-sim vs scipy solve_ivp: $(fmt '%.1f' "$(calc "$t_ivp / $t_sim")")x (goal >= 50x)"
 	say "twin-sim: $(fmt '%.0f' "$(calc "$sim_steps / $t_sim")") steps/s, peak memory $(mb_of_kb "$m_sim") MB"
+	summary D twin-sim "RK4 steps" "$(calc "$sim_steps / $t_sim")" "$m_sim" \
+		"solve_ivp${sc_ivp:+ ~}" "$(calc "$sim_steps / $t_ivp")" "$m_ivp" \
+		"the thermal model, $sim_steps steps of 1 s${sc_ivp:+ (~: solve_ivp measured on a tenth and scaled)}"
 fi
 
 # --- E: twin-act -----------------------------------------------------------
@@ -593,6 +634,11 @@ if want E; then
 	say "twin-act: $(fmt '%.0f' "$(calc "$act_states / $t_act")") states/s, $(fmt '%.0f' "$(calc "$evals / $t_act")") rule evaluations/s"
 	say "twin-act peak memory $(human "$act_small"): $(mb_of_kb "$m_act_small") MB, $(human "$act_states"): $(mb_of_kb "$m_act") MB (goal: independent of input length)"
 	say "twin-act without rules peak memory $(human "$act_small"): $(mb_of_kb "$m_act0_small") MB, $(human "$act_states"): $(mb_of_kb "$m_act0") MB"
+	# No peer does rules with an envelope; the reference is twin-act
+	# reading and passing the same states through without rules.
+	summary E "twin-act, $n_rules rules" states "$(calc "$act_states / $t_act")" "$m_act" \
+		"twin-act, no rules" "$(calc "$act_states / $t_act0")" "$m_act0" \
+		"$act_states states of gen_states; no peer applies rules in an envelope: the reference is twin-act without rules"
 
 	# --- (b) latency of a live pipe ------------------------------------
 
@@ -670,4 +716,135 @@ if want F; then
 	say "twin-predict vs pandas: $(fmt '%.1f' "$(calc "$t_gb / $t_fb")")x faster on $(human "$sync_big") readings, $(fmt '%.1f' "$(calc "$t_gs / $t_fs")")x on $(human "$sync_small") (goal >= 10x)"
 	say "twin-predict peak memory $(human "$sync_small"): $(mb_of_kb "$m_fs") MB, $(human "$sync_big"): $(mb_of_kb "$m_fb") MB (goal: independent of input length)"
 	say "pandas peak memory $(human "$sync_small"): $(mb_of_kb "$m_gs") MB, $(human "$sync_big"): $(mb_of_kb "$m_gb") MB"
+	summary F twin-predict readings "$(calc "$sync_big / $t_fb")" "$m_fb" \
+		"pandas $pd_version" "$(calc "$sync_big / $t_gb")" "$m_gb" \
+		"the same $sync_big readings as C, scored per series"
+fi
+
+# --- G: the whole pipeline as shards ---------------------------------------
+
+if want G; then
+	predict=$TWIN_BIN/twin-predict
+	cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)
+	n_read=$((scale_motors * scale_minutes * 3))
+	say ""
+	say "Benchmark G: the whole pipeline as 1, 2 and 4 shards under GNU parallel ($scale_motors motors, $n_read readings; $cores cores)"
+	"$here/../deps.sh" parallel
+	plant=$tmp/plant.csv
+	step "generating the log: $scale_motors motors x $scale_minutes minutes, a row a minute each (tests/plant.awk)"
+	awk -v minutes="$scale_minutes" -v motors="$scale_motors" -f "$here/../plant.awk" >"$plant" ||
+		fail "plant.awk failed"
+	cp "$root/models/thermal.json" "$tmp/thermal.json"
+	plant_rules=$root/testdata/examples/plant-rules.json
+	[ -r "$plant_rules" ] || fail "$plant_rules not found"
+	# The pipeline, with the shard option $1 (or none).
+	pipeline() {
+		printf '%s' "$(q "$ingest") --asset-field=asset $(q "$plant") | $(q "$sync") --every=1m $1" \
+			" | $(q "$sim") --twin=$(q "$tmp/thermal.json") --shadow" \
+			" | $(q "$predict") -m mad --window=60 --train=60 $1 | $(q "$act") --rules=$(q "$plant_rules") $1"
+	}
+	# The command for N shards under parallel (N 0: one process, no parallel).
+	scale_cmd() {
+		if [ "$1" = 0 ]; then
+			pipeline ""
+		else
+			printf 'parallel -j %s --halt now,fail=1 %s ::: %s' "$1" \
+				"$(q "bash -o pipefail -c $(q "$(pipeline "--shard={}/$1")")")" "$(seq 0 $(($1 - 1)) | tr '\n' ' ')"
+		fi
+	}
+	# The same shards started by the shell instead of parallel: for the
+	# peak memory of the largest process of the pipelines (parallel, a
+	# perl program, would be that process).
+	shards_cmd() {
+		bk=0 cmd=""
+		while [ "$bk" -lt "$1" ]; do
+			cmd="$cmd bash -o pipefail -c $(q "$(pipeline "--shard=$bk/$1")") & p$bk=\$!;"
+			bk=$((bk + 1))
+		done
+		bk=0
+		while [ "$bk" -lt "$1" ]; do
+			cmd="$cmd wait \$p$bk || exit 1;"
+			bk=$((bk + 1))
+		done
+		printf '%s' "$cmd"
+	}
+	# Assets per shard: one reading of each motor through twin-sync --shard.
+	balance() {
+		bk=0 bb=""
+		while [ "$bk" -lt "$1" ]; do
+			c=$(awk -v m="$scale_motors" 'BEGIN { for (a = 1; a <= m; a++)
+				printf "{\"ts\":0,\"asset\":\"motor-%d\",\"sensor\":\"x\",\"value\":1}\n", a }' |
+				"$sync" --shard="$bk/$1" | wc -l)
+			bb="$bb${bb:+ }$c"
+			bk=$((bk + 1))
+		done
+		printf '%s' "$bb"
+	}
+	step "one process per stage: output once for the check"
+	bash -o pipefail -c "$(scale_cmd 0)" >"$tmp/scale-one.ndjson" || fail "the pipeline failed"
+	one_sum=$(sort "$tmp/scale-one.ndjson" | cksum)
+	one_lines=$(wc -l <"$tmp/scale-one.ndjson")
+	rm -f "$tmp/scale-one.ndjson"
+	: >"$tmp/scale.rows"
+	for shards in 0 1 2 4; do
+		label=$([ "$shards" = 0 ] && echo "1 process" || echo "$shards shard$([ "$shards" = 1 ] || echo s)")
+		step "$label ($hf_note)"
+		time_cmd 1 "$runs" bash -o pipefail -c "$(scale_cmd "$shards")"
+		t_n=$secs
+		step "$label: peak memory of the largest process (the shards started by the shell), and the merged output checked"
+		if [ "$shards" = 0 ]; then mem_cmd=$(scale_cmd 0); else mem_cmd=$(shards_cmd "$shards"); fi
+		/usr/bin/time -f '%M %U %S' -o "$tmp/rss" bash -o pipefail -c "$mem_cmd" >"$tmp/scale.ndjson" ||
+			fail "$label: the pipeline failed"
+		m_n=$(tail -n 1 "$tmp/rss" | cut -d ' ' -f 1)
+		cpu_n=$(tail -n 1 "$tmp/rss" | awk '{ print $2 + $3 }')
+		same=$([ "$(sort "$tmp/scale.ndjson" | cksum)" = "$one_sum" ] && echo yes || echo NO)
+		rm -f "$tmp/scale.ndjson"
+		[ "$shards" = 0 ] && t_one=$t_n m_one=$m_n
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$t_n" "$cpu_n" "$m_n" "$same" \
+			"$([ "$shards" -le 1 ] && echo "$scale_motors" || balance "$shards")" >>"$tmp/scale.rows"
+		[ "$shards" = 4 ] && t_four=$t_n m_four=$m_n
+		[ "$shards" = 2 ] && t_two=$t_n
+	done
+	say ""
+	printf '%-12s %9s %9s %12s %9s %11s %7s  %s\n' run seconds "CPU s" "readings/s" speed-up "largest MB" "= one" \
+		"assets per shard"
+	bounds=""
+	while IFS='	' read -r label t_n cpu_n m_n same bal; do
+		# The best a run can do: the cores, and the share of the busiest shard.
+		busiest=$(printf '%s\n' $bal | sort -n | tail -n 1)
+		case $label in *shards)
+			bounds="$bounds${bounds:+, }$(fmt '%.2f' "$(calc "$scale_motors / $busiest < $cores ? $scale_motors / $busiest : $cores")")x with ${label% shards} ($busiest of $scale_motors motors in the busiest shard)" ;;
+		esac
+		printf '%-12s %9s %9s %12s %8sx %11s %7s  %s\n' "$label" "$(fmt '%.3f' "$t_n")" "$(fmt '%.2f' "$cpu_n")" \
+			"$(fmt '%.0f' "$(calc "$n_read / $t_n")")" "$(fmt '%.2f' "$(calc "$t_one / $t_n")")" \
+			"$(mb_of_kb "$m_n")" "$same" "$bal"
+	done <"$tmp/scale.rows"
+	say ""
+	say "output: $one_lines records; \"= one\": the shards' outputs, merged and sorted, equal one process's"
+	say "each shard reads and parses the whole log and keeps its own assets; $cores cores for 5 processes a shard"
+	say "CPU s: user + system seconds of all the processes of one run (the memory run): what sharding costs in work, whatever the cores free"
+	say "speed-up over one process: $(fmt '%.2f' "$(calc "$t_one / $t_two")")x with 2 shards, $(fmt '%.2f' "$(calc "$t_one / $t_four")")x with 4; at best, for the cores ($cores) and the busiest shard: $bounds"
+	summary G "pipeline, 4 shards" readings "$(calc "$n_read / $t_four")" "$m_four" \
+		"pipeline, 1 process" "$(calc "$n_read / $t_one")" "$m_one" \
+		"$n_read readings of tests/plant.awk ($scale_motors motors), through all five tools; memory: the largest process; $cores cores"
+fi
+
+# --- the summary -----------------------------------------------------------
+
+if [ -s "$tmp/summary" ]; then
+	say ""
+	say "Summary: throughput and peak memory of each tool beside its peer (ratios: the tool's rate / the peer's; the peer's memory / the tool's)"
+	say ""
+	printf '%-2s %-20s %-10s %12s %9s   %-20s %12s %9s %8s %8s\n' "" tool unit "per second" "peak MB" \
+		peer "per second" "peak MB" speed memory
+	mb() { if [ "$1" = - ]; then echo -; else mb_of_kb "$1"; fi; }
+	ratio() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else echo "$(fmt '%.2f' "$(calc "$1 / $2")")x"; fi; }
+	while IFS='	' read -r sec tool unit rate kb peer prate pkb; do
+		printf '%-2s %-20s %-10s %12s %9s   %-20s %12s %9s %8s %8s\n' "$sec" "$tool" "$unit" \
+			"$(fmt '%.0f' "$rate")" "$(mb "$kb")" "$peer" "$(fmt '%.0f' "$prate")" "$(mb "$pkb")" \
+			"$(ratio "$rate" "$prate")" "$(ratio "$pkb" "$kb")"
+	done <"$tmp/summary"
+	say ""
+	cat "$tmp/summary.inputs"
+	say "-: not measured"
 fi

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (null_fd < 0 && (null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
 		abort();
-	if (tw_resume_load(&res, fuzz_path(data, size), &engine, &e) < 0 || !engine)
+	if (tw_resume_load(&res, "twin-sync", fuzz_path(data, size), &engine, &e) < 0 || !engine)
 		return 0;
 	for (size_t i = 0; i < sizeof lines / sizeof *lines; i++)
 		if (tw_resume_line(&res, lines[i], strlen(lines[i]), &e) < 0)
