@@ -27,6 +27,7 @@
 #include "detect.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1362,6 +1363,12 @@ static int cad_load(struct cad *c, const json_t *j, struct tw_err *e)
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 /* The state of j into d, made by tw_detector_new with j's method and
  * options. */
 static int load_state(struct tw_detector *d, const json_t *j, struct tw_err *e)
@@ -1378,6 +1385,21 @@ static int load_state(struct tw_detector *d, const json_t *j, struct tw_err *e)
 	for (size_t i = 1; i < n; i++)
 		if (d->w.sorted[i] < d->w.sorted[i - 1])
 			return tw_err_set(e, "detector state: sorted: not in order at %zu", i);
+	/* The window's values leave the sorted copy by value: it must hold
+	 * exactly the ring's, or a later removal would miss. */
+	bool same = true;
+	if (n) {
+		double *check = malloc(n * sizeof *check);
+		if (!check)
+			return tw_err_set(e, "out of memory");
+		memcpy(check, d->w.ring, n * sizeof *check);
+		qsort(check, n, sizeof *check, cmp_double);
+		for (size_t i = 0; i < n && same; i++)
+			same = check[i] == d->w.sorted[i];
+		free(check);
+	}
+	if (!same)
+		return tw_err_set(e, "detector state: sorted: not the values of the ring in order");
 	d->w.n = n;
 	if (n > d->learned)
 		return tw_err_set(e, "detector state: %zu values in the window, %zu learned",

@@ -427,6 +427,7 @@ static void test_load_bad(void)
 		{ "ring", "[1, 2, 3, 4, 5, 6, 7, 8]", "ring: 8 values, at most 5" },
 		{ "ring", "[1, \"a\"]", "ring[1]: expected a number" },
 		{ "sorted", "[3, 2, 1, 0, -1]", "not in order" },
+		{ "sorted", "[-9, 1, 2, 3, 4]", "not the values of the ring in order" },
 		{ "sorted", "[1]", "sorted: 1 values, ring 5" },
 		{ "head", "5", "ring: head 5" },
 		{ "cusum", "[1]", "cusum: expected 2 numbers" },
