@@ -185,6 +185,26 @@ static const char *cols_fill(const struct cols *c, const struct tw_rec *r, int v
 	return NULL;
 }
 
+/* The columns when a model does not give them: --sensors in its order,
+ * or else the numeric members of state record r's "values" in theirs. */
+static void cols_default(struct tw_predict *p, struct cols *c, const struct tw_rec *r, int values)
+{
+	if (p->only_cols.p) {
+		for (size_t i = 0; i < p->only_cols.p; i++)
+			cols_add(c, p->only_cols.name[i], strlen(p->only_cols.name[i]));
+		return;
+	}
+	for (int k = values + 1, i = 0; i < r->tok[values].size; i++, k = tw_rec_skip(r, k + 1)) {
+		size_t n;
+		if (tw_rec_type(r, k + 1) != TW_J_NUMBER)
+			continue;
+		tw_rec_raw(r, k, &n);
+		tw_buf_grow(&p->name, n + 1);
+		n = tw_rec_str(r, k, p->name.p);
+		cols_add(c, p->name.p, n);
+	}
+}
+
 /* --- the engine ------------------------------------------------------- */
 
 /* Checks the model document and indexes its parts. */
@@ -663,19 +683,8 @@ static int pca_columns(struct tw_predict *p, struct asset *a, const struct tw_re
 		if (tw_pca_vars(a->pca) != a->cols.p)
 			return tw_err_set(e, "pca: %zu sensors but a model of %zu", a->cols.p,
 					  tw_pca_vars(a->pca));
-	} else if (p->only_cols.p) {
-		for (size_t i = 0; i < p->only_cols.p; i++)
-			cols_add(&a->cols, p->only_cols.name[i], strlen(p->only_cols.name[i]));
 	} else {
-		for (int k = values + 1, i = 0; i < r->tok[values].size; i++, k = tw_rec_skip(r, k + 1)) {
-			size_t n;
-			if (tw_rec_type(r, k + 1) != TW_J_NUMBER)
-				continue;
-			tw_rec_raw(r, k, &n);
-			tw_buf_grow(&p->name, n + 1);
-			n = tw_rec_str(r, k, p->name.p);
-			cols_add(&a->cols, p->name.p, n);
-		}
+		cols_default(p, &a->cols, r, values);
 	}
 	if (!a->cols.p)
 		return tw_err_set(e, "its first state has no numeric values");
@@ -805,20 +814,7 @@ static void rul_state(struct tw_predict *p, struct asset *a, int64_t ts, const s
 	struct cols *c = &p->rul_cols;
 	if (p->o.fit && !c->p) {
 		/* The columns of the fit: --sensors, or the first state's. */
-		if (p->only_cols.p)
-			for (size_t i = 0; i < p->only_cols.p; i++)
-				cols_add(c, p->only_cols.name[i], strlen(p->only_cols.name[i]));
-		else
-			for (int k = values + 1, i = 0; i < r->tok[values].size;
-			     i++, k = tw_rec_skip(r, k + 1)) {
-				size_t n;
-				if (tw_rec_type(r, k + 1) != TW_J_NUMBER)
-					continue;
-				tw_rec_raw(r, k, &n);
-				tw_buf_grow(&p->name, n + 1);
-				n = tw_rec_str(r, k, p->name.p);
-				cols_add(c, p->name.p, n);
-			}
+		cols_default(p, c, r, values);
 		if (!c->p || !(p->rul_x = calloc(c->p, sizeof *p->rul_x)))
 			return;
 	}
