@@ -103,21 +103,28 @@ static size_t bound(const double *s, size_t n, double x, int upper)
 
 static void win_push(struct rollwin *w, double x)
 {
+	double *s = w->sorted;
 	if (w->n == w->cap) {
+		/* The oldest value leaves and x comes in: one shift of the
+		 * values between their two places. */
 		double old = w->ring[w->head];
-		size_t i = bound(w->sorted, w->n, old, 0);
-		/* old is in sorted: values are finite, compared exactly */
-		memmove(w->sorted + i, w->sorted + i + 1,
-		        (w->n - i - 1) * sizeof *w->sorted);
-		w->n--;
+		size_t i = bound(s, w->n, old, 0);   /* old is there: finite, exact */
+		size_t j = bound(s, w->n, x, 1);
 		w->ring[w->head] = x;
 		w->head = (w->head + 1) % w->cap;
-	} else {
-		w->ring[(w->head + w->n) % w->cap] = x;
+		if (j > i) {
+			memmove(s + i, s + i + 1, (j - 1 - i) * sizeof *s);
+			s[j - 1] = x;
+		} else {
+			memmove(s + j + 1, s + j, (i - j) * sizeof *s);
+			s[j] = x;
+		}
+		return;
 	}
-	size_t i = bound(w->sorted, w->n, x, 1);
-	memmove(w->sorted + i + 1, w->sorted + i, (w->n - i) * sizeof *w->sorted);
-	w->sorted[i] = x;
+	w->ring[(w->head + w->n) % w->cap] = x;
+	size_t i = bound(s, w->n, x, 1);
+	memmove(s + i + 1, s + i, (w->n - i) * sizeof *s);
+	s[i] = x;
 	w->n++;
 }
 
@@ -132,8 +139,10 @@ static double win_median(const struct rollwin *w)
  * sorted s[0..n), c the first index with s[c] >= m.  The deviations below
  * m, m - s[c-1-i], and above it, s[c+j] - m, are two ascending runs: the
  * k-th of their union is found by bisection on how many come from the
- * first, in O(log n), as for the median of two sorted arrays. */
-static double kth_deviation(const double *s, size_t n, size_t c, double m, size_t k)
+ * first, in O(log n), as for the median of two sorted arrays; with
+ * before, the (k-1)-th too (k >= 1). */
+static double kth_deviation(const double *s, size_t n, size_t c, double m, size_t k,
+			    double *before)
 {
 	size_t na = c, nb = n - c;
 #define BELOW(i) (m - s[c - 1 - (i)])
@@ -147,12 +156,18 @@ static double kth_deviation(const double *s, size_t n, size_t c, double m, size_
 			hi = i;
 	}
 	size_t i = lo, j = k + 1 - lo;
-	double x = i > 0 ? BELOW(i - 1) : -INFINITY;
-	if (j > 0 && ABOVE(j - 1) > x)
-		x = ABOVE(j - 1);
+	double a = i > 0 ? BELOW(i - 1) : -INFINITY, b = j > 0 ? ABOVE(j - 1) : -INFINITY;
+	/* The (k-1)-th: the larger of what is left when the k-th is taken
+	 * from its run. */
+	if (before) {
+		if (a >= b)
+			*before = fmax(i > 1 ? BELOW(i - 2) : -INFINITY, b);
+		else
+			*before = fmax(a, j > 1 ? ABOVE(j - 2) : -INFINITY);
+	}
 #undef BELOW
 #undef ABOVE
-	return x;
+	return a >= b ? a : b;
 }
 
 /* The robust scale of the window about its median m: 1.4826 MAD, or when
@@ -163,9 +178,10 @@ static double win_scale(const struct rollwin *w, double m)
 	const double *s = w->sorted;
 	size_t n = w->n, c = bound(s, n, m, 0);
 	size_t want = n / 2;           /* 0-based rank of the upper middle */
-	double mad = kth_deviation(s, n, c, m, want);
+	double below;
+	double mad = kth_deviation(s, n, c, m, want, n % 2 ? NULL : &below);
 	if (n % 2 == 0)
-		mad = 0.5 * (kth_deviation(s, n, c, m, want - 1) + mad);
+		mad = 0.5 * (below + mad);
 	if (mad > 0.0)
 		return 1.4826 * mad;
 	double sum = 0.0;
