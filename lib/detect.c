@@ -33,6 +33,8 @@
 
 #include <jansson.h>
 
+#include "jcheck.h"
+
 #define AUTO_METHOD "spatial"
 #define LIK_DECADES 20.0   /* likelihood score 1 at p = 1e-20 */
 
@@ -1047,23 +1049,11 @@ void tw_detector_free(struct tw_detector *d)
 
 /* ------------------------------------------------------------ persistence */
 
-/* A JSON array of the doubles v[0..n), NULL on no memory. */
-static json_t *reals(const double *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_real(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 /* CAD's contexts and what it carries from one step to the next. */
 static json_t *cad_save(const struct cad *c)
 {
 	json_t *semis[2], *ctx = json_array(), *crossed = json_array();
-	json_t *left = json_array(), *hist = reals(c->hist, c->hist_n);
+	json_t *left = json_array(), *hist = tw_jc_reals(c->hist, c->hist_n);
 	int ok = ctx && crossed && left && hist;
 	for (int side = 0; side < 2; side++) {
 		const struct cad_semi *s = side ? c->semi1 : c->semi0;
@@ -1120,12 +1110,12 @@ json_t *tw_detector_save(const struct tw_detector *d)
 	json_t *j = json_pack("{s:s, s:o, s:I, s:o, s:o, s:I, s:[f, f]}",
 		"method", method_names[d->method], "options", opts,
 		"learned", (json_int_t)d->learned,
-		"ring", reals(d->w.ring, d->w.n), "sorted", reals(d->w.sorted, d->w.n),
+		"ring", tw_jc_reals(d->w.ring, d->w.n), "sorted", tw_jc_reals(d->w.sorted, d->w.n),
 		"head", (json_int_t)d->w.head, "cusum", d->cpos, d->cneg);
 	if (j && (d->method == M_LIKELIHOOD || d->method == M_SPATIAL)) {
 		json_t *lik = json_pack("{s:o, s:I, s:o, s:I, s:I, s:f, s:f}",
-			"raw", reals(d->raw, d->raw_n), "raw_head", (json_int_t)d->raw_head,
-			"hist", reals(d->hist, d->hist_n),
+			"raw", tw_jc_reals(d->raw, d->raw_n), "raw_head", (json_int_t)d->raw_head,
+			"hist", tw_jc_reals(d->hist, d->hist_n),
 			"hist_head", (json_int_t)d->hist_head,
 			"hist_pushes", (json_int_t)d->hist_pushes,
 			"hist_sum", d->hist_sum, "hist_sq", d->hist_sq);

@@ -672,18 +672,6 @@ void tw_forecaster_free(struct tw_forecaster *f)
 
 /* ------------------------------------------------------------ save/load */
 
-/* The doubles as a JSON array; NULL when one is not finite. */
-static json_t *reals(const double *v, size_t n)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_real(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 /* Sets key of j to v (a new reference, taken over); false when v is
  * NULL or on no memory. */
 static bool put(json_t *j, const char *key, json_t *v)
@@ -700,20 +688,20 @@ json_t *tw_forecaster_save(const struct tw_forecaster *f)
 		&& put(j, "season", json_integer((json_int_t)f->season))
 		&& put(j, "order", json_integer((json_int_t)f->order));
 	if (ok && !f->ready) {
-		ok = put(j, "buffer", reals(f->buf, f->nbuf));
+		ok = put(j, "buffer", tw_jc_reals(f->buf, f->nbuf));
 	} else if (ok) {
 		ok = put(j, "run", json_string(tw_forecast_methods[f->run]))
 			&& put(j, "sigma2", json_real(f->sigma2));
 		if (ok && f->run == M_AR)
-			ok = put(j, "c", json_real(f->c)) && put(j, "phi", reals(f->phi, f->order))
-				&& put(j, "lags", reals(f->lag, f->order));
+			ok = put(j, "c", json_real(f->c)) && put(j, "phi", tw_jc_reals(f->phi, f->order))
+				&& put(j, "lags", tw_jc_reals(f->lag, f->order));
 		else if (ok)
 			ok = put(j, "alpha", json_real(f->ets.alpha))
 				&& put(j, "beta", json_real(f->ets.beta))
 				&& put(j, "l", json_real(f->ets.l)) && put(j, "b", json_real(f->ets.b));
 		if (ok && f->run == M_HW)
 			ok = put(j, "gamma", json_real(f->ets.gamma))
-				&& put(j, "s", reals(f->ets.s, f->ets.m))
+				&& put(j, "s", tw_jc_reals(f->ets.s, f->ets.m))
 				&& put(j, "pos", json_integer((json_int_t)f->ets.pos));
 	}
 	if (!ok) {

@@ -149,3 +149,14 @@ int tw_jc_duration(const struct tw_jc *c, const char *path, const json_t *obj,
 		return tw_jc_fail(c, sub, "a duration must be greater than zero");
 	return 0;
 }
+
+json_t *tw_jc_reals(const double *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_real(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}

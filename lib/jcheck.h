@@ -84,4 +84,9 @@ int tw_jc_string(const struct tw_jc *c, const char *path, const json_t *obj,
 int tw_jc_duration(const struct tw_jc *c, const char *path, const json_t *obj,
 		   const char *key, unsigned flags, int64_t *out);
 
+/* The other way, for the states and models a module saves: the doubles
+ * v[0..n) as a new JSON array, or NULL on no memory or a value that is
+ * not finite (JSON has no NaN).  The caller owns the array. */
+json_t *tw_jc_reals(const double *v, size_t n);
+
 #endif

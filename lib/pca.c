@@ -344,24 +344,12 @@ void tw_pca_score(const struct tw_pca *m, const double *x, struct tw_pca_score *
 
 /* ---- JSON ---- */
 
-static json_t *num_array(const double *v, size_t len)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < len; i++)
-		if (json_array_append_new(a, json_real(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 json_t *tw_pca_save(const struct tw_pca *m)
 {
 	json_t *load = json_array();
 
 	for (size_t a = 0; load && a < m->k; a++)
-		if (json_array_append_new(load, num_array(m->load + a * m->p, m->p)) < 0) {
+		if (json_array_append_new(load, tw_jc_reals(m->load + a * m->p, m->p)) < 0) {
 			json_decref(load);
 			load = NULL;
 		}
@@ -371,9 +359,9 @@ json_t *tw_pca_save(const struct tw_pca *m)
 			 "components", (json_int_t)m->k,
 			 "rows", (json_int_t)m->n,
 			 "confidence", m->confidence,
-			 "means", num_array(m->mean, m->p),
-			 "sds", num_array(m->sd, m->p),
-			 "eigenvalues", num_array(m->eval, m->p),
+			 "means", tw_jc_reals(m->mean, m->p),
+			 "sds", tw_jc_reals(m->sd, m->p),
+			 "eigenvalues", tw_jc_reals(m->eval, m->p),
 			 "loadings", load,
 			 "t2_limit", m->t2_limit,
 			 "q_limit", m->q_limit);

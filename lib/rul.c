@@ -715,20 +715,6 @@ struct tw_rul_model *tw_rul_fit(const struct tw_rul_fitter *f, struct tw_err *e)
 
 /* ------------------------------------------------------------ save, load */
 
-static json_t *num_array(const double *v, size_t n)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		if (json_array_append_new(a, json_real(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 json_t *tw_rul_save(const struct tw_rul_model *m)
 {
 	json_t *curves = json_array(), *j;
@@ -736,7 +722,7 @@ json_t *tw_rul_save(const struct tw_rul_model *m)
 	if (!curves)
 		return NULL;
 	for (size_t i = 0; i < m->ncurves; i++)
-		if (json_array_append_new(curves, num_array(m->curve[i], m->len[i])) < 0) {
+		if (json_array_append_new(curves, tw_jc_reals(m->curve[i], m->len[i])) < 0) {
 			json_decref(curves);
 			return NULL;
 		}
@@ -752,16 +738,16 @@ json_t *tw_rul_save(const struct tw_rul_model *m)
 	              "neighbours", (json_int_t)m->o.neighbours,
 	              "min_obs", (json_int_t)m->o.min_obs,
 	              "dt", m->dt,
-	              "mean", num_array(m->mean, m->p),
-	              "scale", num_array(m->scale, m->p),
-	              "weight", num_array(m->weight, m->p),
+	              "mean", tw_jc_reals(m->mean, m->p),
+	              "scale", tw_jc_reals(m->scale, m->p),
+	              "weight", tw_jc_reals(m->weight, m->p),
 	              "intercept", m->intercept,
 	              "h_new", m->h_new,
 	              "h_fail", m->h_fail,
 	              "curves", curves,
-	              "edges", num_array(m->edges, m->nbins - 1),
-	              "err_lo", num_array(m->err_lo, m->nbins),
-	              "err_hi", num_array(m->err_hi, m->nbins));
+	              "edges", tw_jc_reals(m->edges, m->nbins - 1),
+	              "err_lo", tw_jc_reals(m->err_lo, m->nbins),
+	              "err_hi", tw_jc_reals(m->err_hi, m->nbins));
 	return j;
 }
 

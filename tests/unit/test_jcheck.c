@@ -157,8 +157,24 @@ static void test_duration(void)
 	json_decref(j);
 }
 
+/* Doubles out as a JSON array, exactly; none at all for a NaN. */
+static void test_reals(void)
+{
+	double v[] = { 1, 0.1, -2.5e-300 }, bad[] = { 1, NAN };
+	json_t *a = tw_jc_reals(v, 3);
+	CHECK(json_is_array(a) && json_array_size(a) == 3);
+	for (size_t i = 0; a && i < 3; i++)
+		CHECK(json_real_value(json_array_get(a, i)) == v[i]);
+	json_decref(a);
+	a = tw_jc_reals(v, 0);
+	CHECK(json_is_array(a) && json_array_size(a) == 0);
+	json_decref(a);
+	CHECK(tw_jc_reals(bad, 2) == NULL);
+}
+
 int main(void)
 {
+	test_reals();
 	test_fail();
 	test_child();
 	test_keys();
